@@ -1,0 +1,10 @@
+"""The sparse message-passing core: the `Graph` type, differentiable ops and backends.
+
+It knows nothing of SSL, datasets or models; everything else in graphssl builds on it.
+"""
+from .backend import Backend, available_backends, get_backend, register_backend, use_backend
+from .graph import Graph
+from .ops import edge_cosine, edge_softmax, gather_scatter, sddmm, segment_reduce, segment_softmax, spmm
+
+__all__ = ["Graph", "spmm", "gather_scatter", "edge_softmax", "segment_softmax", "sddmm", "edge_cosine",
+           "segment_reduce", "Backend", "register_backend", "use_backend", "get_backend", "available_backends"]

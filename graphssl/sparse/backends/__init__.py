@@ -1,0 +1,1 @@
+"""Kernel backends (torch reference, numba CPU, Triton CUDA); see `graphssl.sparse.backend`."""
