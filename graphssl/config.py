@@ -1,0 +1,65 @@
+"""Loading method configurations: packaged defaults per (method, dataset), overridden by
+a user file and then by explicit command-line values."""
+from __future__ import annotations
+
+import copy
+from importlib import resources
+from pathlib import Path
+from typing import Any, Dict, Optional, Union
+
+import yaml
+
+__all__ = ["load_config", "merge"]
+
+_SECTIONS = ("method", "train", "probe")
+
+
+def merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
+    """Recursive dict merge; values of ``over`` win."""
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+    return out
+
+
+def _read(text: str, where: str) -> Dict[str, Any]:
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        raise ValueError(f"config {where} is not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"config {where} must be a mapping with sections {_SECTIONS}")
+    unknown = set(data) - set(_SECTIONS)
+    if unknown:
+        raise ValueError(f"config {where} has unknown sections {sorted(unknown)}; expected {_SECTIONS}")
+    return data
+
+
+def _packaged(method: str, name: str) -> Optional[Dict[str, Any]]:
+    ref = resources.files("graphssl.configs").joinpath(method.lower(), f"{name.lower()}.yaml")
+    return _read(ref.read_text(), f"graphssl/configs/{method}/{name}.yaml") if ref.is_file() else None
+
+
+def load_config(method: str, dataset: Optional[str] = None,
+                path: Union[str, Path, None] = None) -> Dict[str, Any]:
+    """The configuration for ``method`` on ``dataset``.
+
+    Order (later wins): packaged ``<method>/default.yaml``, packaged
+    ``<method>/<dataset>.yaml`` (the published setting), then the user's file ``path``.
+    Returns a dict with the sections ``method`` (constructor arguments), ``train``
+    (Trainer arguments) and ``probe`` (linear-probe arguments).
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: the file is not valid YAML or has unknown sections.
+    """
+    cfg: Dict[str, Any] = {s: {} for s in _SECTIONS}
+    for part in (_packaged(method, "default"), _packaged(method, dataset) if dataset else None):
+        if part:
+            cfg = merge(cfg, part)
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise FileNotFoundError(f"config file {p} does not exist")
+        cfg = merge(cfg, _read(p.read_text(), str(p)))
+    return cfg

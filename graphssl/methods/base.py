@@ -1,0 +1,58 @@
+"""The interface every SSL method implements, and the method registry."""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import torch
+from torch import Tensor, nn
+
+from ..registry import Registry
+from ..sparse import Graph
+
+__all__ = ["GraphInput", "SSLMethod", "METHODS", "register_method", "build_method"]
+
+
+class GraphInput(Protocol):
+    """Anything with a graph and node features: a node dataset, a batch of small graphs,
+    a sampled mini-batch."""
+
+    graph: Graph
+    x: Tensor
+
+
+class SSLMethod(nn.Module):
+    """An SSL method = encoder + augmenters + loss.
+
+    Subclasses implement :meth:`loss` (a scalar to minimise on one batch) and
+    :meth:`embed` (frozen representations for downstream evaluation), and register
+    themselves with ``@register_method("name")``.
+    """
+
+    #: False for training-free baselines: the trainer then skips optimisation.
+    trainable: bool = True
+
+    def loss(self, data: GraphInput) -> Tensor:
+        """The self-supervised loss on ``data`` (a scalar tensor)."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def embed(self, data: GraphInput) -> Tensor:
+        """``[N, D]`` embeddings of ``data``'s nodes (or ``[B, D]`` of its graphs)."""
+        raise NotImplementedError
+
+
+METHODS: Registry = Registry("method")
+register_method = METHODS.register
+
+
+def build_method(name: str, in_dim: int, **config: Any) -> SSLMethod:
+    """Instantiate the method registered under ``name`` for ``in_dim`` input features.
+
+    Raises:
+        ValueError: unknown method name, or a config key the method does not take.
+    """
+    cls = METHODS.get(name)
+    try:
+        return cls(in_dim=in_dim, **config)
+    except TypeError as e:  # unexpected keyword: name it instead of a bare TypeError
+        raise ValueError(f"bad config for method {name!r}: {e}") from None

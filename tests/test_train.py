@@ -1,0 +1,86 @@
+import pytest
+import torch
+from torch import nn
+
+from graphssl.methods.base import SSLMethod
+from graphssl.sparse import Graph, spmm
+from graphssl.train import Trainer
+
+
+class _AutoEncoder(SSLMethod):
+    """A tiny graph autoencoder: reconstruct x from one propagated linear layer."""
+
+    def __init__(self, in_dim: int) -> None:
+        super().__init__()
+        self.enc = nn.Linear(in_dim, 4)
+        self.dec = nn.Linear(4, in_dim)
+
+    def loss(self, data):
+        h = torch.relu(spmm(data.graph, self.enc(data.x), "mean"))
+        return ((self.dec(h) - data.x) ** 2).mean()
+
+    def embed(self, data):
+        return spmm(data.graph, self.enc(data.x), "mean")
+
+
+class _Data:
+    def __init__(self, seed=0):
+        gen = torch.Generator().manual_seed(seed)
+        ei = torch.randint(0, 30, (2, 90), generator=gen)
+        self.graph = Graph.from_edge_index(ei, 30).to_undirected()
+        self.x = torch.randn(30, 6, generator=gen)
+
+
+def test_loss_decreases():
+    hist = Trainer(_AutoEncoder(6), epochs=60, lr=0.02, progress=False).fit(_Data())
+    assert hist.losses[-1] < 0.8 * hist.losses[0]
+
+
+class _Crash(_AutoEncoder):
+    """Fails on its 6th loss call, as a job killed mid-training."""
+
+    calls = 0
+
+    def loss(self, data):
+        _Crash.calls += 1
+        if _Crash.calls == 6:
+            raise KeyboardInterrupt
+        return super().loss(data)
+
+
+def test_checkpoint_resumes_to_the_same_losses(tmp_path):
+    data = _Data()
+    kw = dict(epochs=10, lr=0.01, scheduler="cosine", progress=False, seed=0)
+    straight = Trainer(_AutoEncoder(6), **kw).fit(data)
+    ck = tmp_path / "ck.pt"
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(_Crash(6), checkpoint=ck, checkpoint_every=5, **kw).fit(data)
+    resumed = Trainer(_AutoEncoder(6), checkpoint=ck, **kw).fit(data)
+    assert resumed.losses == pytest.approx(straight.losses, rel=1e-5)
+
+
+def test_early_stopping_restores_best_weights():
+    data = _Data()
+    scores = iter([0.5, 0.9, 0.1, 0.1, 0.1, 0.1])
+    t = Trainer(_AutoEncoder(6), epochs=60, lr=0.01, progress=False, validate=lambda m: next(scores),
+                validate_every=1, patience=3)
+    hist = t.fit(data)
+    assert hist.stopped_early and hist.best_epoch == 1 and len(hist.losses) == 5
+
+
+def test_bad_settings_raise():
+    with pytest.raises(ValueError, match="optimizer"):
+        Trainer(_AutoEncoder(6), optimizer="rmsprop2")
+    with pytest.raises(ValueError, match="scheduler"):
+        Trainer(_AutoEncoder(6), scheduler="step")
+    with pytest.raises(ValueError, match="lr"):
+        Trainer(_AutoEncoder(6), lr=0)
+
+
+def test_load_rejects_a_foreign_file(tmp_path):
+    bad = tmp_path / "x.pt"
+    torch.save({"not": "a checkpoint"}, bad)
+    with pytest.raises(ValueError, match="not a checkpoint"):
+        Trainer(_AutoEncoder(6), progress=False).load(bad)
+    with pytest.raises(FileNotFoundError):
+        Trainer(_AutoEncoder(6), progress=False).load(tmp_path / "missing.pt")
