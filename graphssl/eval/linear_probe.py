@@ -94,6 +94,6 @@ def linear_probe(
         with torch.no_grad():
             pred = clf(x).argmax(1)
             acc = [float((pred[m] == y[m]).float().mean()) for m in (tr, va, te)]
-        if acc[1] > best.val_acc:
+        if acc[1] >= best.val_acc:  # ties go to the later epoch, as in GraphMAE's protocol
             best = ProbeResult(test_acc=acc[2], val_acc=acc[1], train_acc=acc[0], best_epoch=epoch)
     return best
