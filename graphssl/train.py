@@ -7,7 +7,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Union
+from typing import Callable, Iterable, List, Optional, Union
 
 import numpy as np
 import torch
@@ -39,11 +39,11 @@ class TrainHistory:
 
 
 class Trainer:
-    """Full-graph (or one-batch-per-step) trainer for an :class:`SSLMethod`.
+    """Trainer for an :class:`SSLMethod`, full-graph or over mini-batches.
 
     Args:
         method: the method to train.
-        epochs: number of optimisation steps over the data.
+        epochs: number of passes over the data (the schedule steps once per epoch).
         lr, weight_decay: optimiser settings.
         optimizer: ``"adam"``, ``"adamw"`` or ``"sgd"``.
         scheduler: ``None`` or ``"cosine"`` (the lr decays to 0 along a half cosine).
@@ -147,7 +147,7 @@ class Trainer:
 
     # ------------------------------------------------------------------ training
     def step(self, data: GraphInput) -> float:
-        """One optimisation step on ``data``; returns the loss."""
+        """One optimisation step on one batch ``data``; returns its loss."""
         self.method.train()
         self.optimizer.zero_grad(set_to_none=True)
         loss = self.method.loss(data)
@@ -157,15 +157,30 @@ class Trainer:
         if self.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(self.method.parameters(), self.grad_clip)
         self.optimizer.step()
-        if self.scheduler is not None:
-            self.scheduler.step()
         hook = getattr(self.method, "after_step", None)
-        if hook is not None:  # e.g. an EMA target update
+        if hook is not None:  # e.g. an EMA target update, which follows the epoch schedule
             hook(self.start_epoch, self.epochs)
         return float(loss.detach())
 
-    def fit(self, data: GraphInput) -> TrainHistory:
-        """Train for the remaining epochs (resuming from the checkpoint if present)."""
+    def _epoch(self, data: Union[GraphInput, Iterable[GraphInput]]) -> float:
+        if hasattr(data, "graph"):
+            loss = self.step(data)
+        else:  # an iterable of mini-batches (list, DataLoader, sampler), re-iterated each epoch
+            losses = [self.step(batch) for batch in data]
+            if not losses:
+                raise ValueError("the batch iterable yielded no batch")
+            loss = sum(losses) / len(losses)
+        if self.scheduler is not None:
+            self.scheduler.step()
+        return loss
+
+    def fit(self, data: Union[GraphInput, Iterable[GraphInput]]) -> TrainHistory:
+        """Train for the remaining epochs (resuming from the checkpoint if present).
+
+        Args:
+            data: one full-graph input (anything with ``.graph`` and ``.x``: one step per
+                epoch) or an iterable of mini-batches re-iterated every epoch.
+        """
         if self.optimizer is None:  # training-free baseline
             return self.history
         if self.checkpoint is not None and self.checkpoint.is_file():
@@ -174,7 +189,7 @@ class Trainer:
         bar = tqdm(range(self.start_epoch, self.epochs), disable=not self.progress, desc="pretrain",
                    initial=self.start_epoch, total=self.epochs, leave=False)
         for epoch in bar:
-            loss = self.step(data)
+            loss = self._epoch(data)
             self.history.losses.append(loss)
             self.start_epoch = epoch + 1
             bar.set_postfix(loss=f"{loss:.4f}")

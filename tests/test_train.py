@@ -84,3 +84,11 @@ def test_load_rejects_a_foreign_file(tmp_path):
         Trainer(_AutoEncoder(6), progress=False).load(bad)
     with pytest.raises(FileNotFoundError):
         Trainer(_AutoEncoder(6), progress=False).load(tmp_path / "missing.pt")
+
+
+def test_fit_over_an_iterable_of_batches():
+    batches = [_Data(seed=s) for s in range(3)]
+    hist = Trainer(_AutoEncoder(6), epochs=40, lr=0.02, progress=False).fit(batches)
+    assert len(hist.losses) == 40 and hist.losses[-1] < hist.losses[0]
+    with pytest.raises(ValueError, match="no batch"):
+        Trainer(_AutoEncoder(6), epochs=1, progress=False).fit([])
