@@ -100,7 +100,7 @@ def _load_node_dataset(name: str, root: Optional[str]):
 
 def _cmd_pretrain(args: argparse.Namespace) -> int:
     from .config import load_config, merge
-    from .eval import mean_std
+    from .eval import mean_std, rankme
     from .methods import build_method
     from .train import Trainer, seed_everything
 
@@ -109,8 +109,10 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
     if args.epochs is not None:
         cfg = merge(cfg, {"train": {"epochs": args.epochs}})
     ds = _load_node_dataset(args.dataset, args.root)
+    from .transforms import prepare
     device = torch.device(args.device)
-    data = _OnDevice(ds.graph.to(device), ds.x.to(device))
+    graph, x = prepare(ds.graph, ds.x, cfg.get("data", {}))
+    data = _OnDevice(graph.to(device), x.to(device))
     records, accs = [], []
     t_all = time.perf_counter()
     for seed in seeds:
@@ -120,10 +122,11 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
         Trainer(method, seed=seed, progress=not args.json and sys.stderr.isatty(), **cfg["train"]).fit(data)
         emb = method.embed(data)
         res = _probe(emb, ds, seed, cfg["probe"])
+        quality = rankme(emb)
         accs.append(res.test_acc)
         rec = {"command": "pretrain", "dataset": args.dataset, "impl": "graphssl", "method": args.method,
                "metric": "linear_probe_test_acc", "value": res.test_acc, "val_acc": res.val_acc,
-               "seed": seed, "seconds": round(time.perf_counter() - t0, 3)}
+               "rankme": round(quality, 2), "seed": seed, "seconds": round(time.perf_counter() - t0, 3)}
         records.append(rec)
         if args.save_embeddings and seed == seeds[0]:
             _save_embeddings(emb, Path(args.save_embeddings))
@@ -134,7 +137,7 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
     if args.json:
         _emit(records + [summary], True, [])
     else:
-        _emit(records, False, ["dataset", "method", "seed", "value", "val_acc", "seconds"])
+        _emit(records, False, ["dataset", "method", "seed", "value", "val_acc", "rankme", "seconds"])
         print(f"\n{args.method} on {args.dataset}: linear-probe test accuracy "
               f"{100 * m:.2f} ± {100 * s:.2f} over {len(seeds)} seed(s)")
     return 0

@@ -11,7 +11,7 @@ import yaml
 
 __all__ = ["load_config", "merge"]
 
-_SECTIONS = ("method", "train", "probe")
+_SECTIONS = ("data", "method", "train", "probe")
 
 
 def merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
@@ -46,8 +46,8 @@ def load_config(method: str, dataset: Optional[str] = None,
 
     Order (later wins): packaged ``<method>/default.yaml``, packaged
     ``<method>/<dataset>.yaml`` (the published setting), then the user's file ``path``.
-    Returns a dict with the sections ``method`` (constructor arguments), ``train``
-    (Trainer arguments) and ``probe`` (linear-probe arguments).
+    Returns a dict with the sections ``data`` (preprocessing), ``method`` (constructor
+    arguments), ``train`` (Trainer arguments) and ``probe`` (linear-probe arguments).
 
     Raises:
         FileNotFoundError: ``path`` does not exist.

@@ -1,0 +1,232 @@
+"""GraphMAE (Hou et al., KDD 2022) and GraphMAE2 (Hou et al., WWW 2023).
+
+GraphMAE masks the features of a random subset of nodes (a learnable [MASK] token,
+a small share replaced by other nodes' features), encodes the graph, re-masks the same
+nodes in the latent space, decodes with a GNN and scores the reconstruction of the
+masked features with the scaled cosine error. GraphMAE2 decodes several random
+re-maskings and adds a latent-prediction loss against an EMA target encoder.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Optional, Tuple
+
+import torch
+from torch import Tensor, nn
+
+from ..losses import sce_loss
+from ..nn import build_encoder, create_activation, global_pool
+from ..sparse import Graph
+from .base import GraphInput, SSLMethod, register_method
+
+__all__ = ["GraphMAE", "GraphMAE2"]
+
+
+def _check_rate(name: str, value: float, closed_low: bool = False) -> None:
+    ok = (0.0 <= value < 1.0) if closed_low else (0.0 < value < 1.0)
+    if not ok:
+        raise ValueError(f"{name} must lie in {'[0, 1)' if closed_low else '(0, 1)'}, got {value}")
+
+
+def _drop_edges(graph: Graph, rate: float, gen: Optional[torch.Generator]) -> Graph:
+    """Keep each edge with probability ``1 - rate`` (self-loops are re-added by the layers)."""
+    keep = torch.rand(graph.num_edges, generator=gen).to(graph.device) >= rate
+    ei, w = graph.to_edge_index()
+    return Graph.from_edge_index(ei[:, keep], graph.num_dst_nodes, w[keep] if w is not None else None,
+                                 num_src_nodes=graph.num_src_nodes if graph.is_bipartite else None)
+
+
+@register_method("graphmae")
+class GraphMAE(SSLMethod):
+    """Masked feature reconstruction with a GNN encoder and a GNN decoder.
+
+    Args:
+        in_dim: input feature width.
+        hidden_dim: encoder output width (split across heads for GAT).
+        num_layers: encoder depth.
+        heads: attention heads of the encoder (GAT only).
+        out_heads: attention heads of the decoder (GAT only).
+        encoder, decoder: layer names for :func:`graphssl.nn.build_encoder` (``"gat"``,
+            ``"gin"``, ``"gcn"``, ...), or ``"mlp"``/``"linear"`` for the decoder.
+        activation, feat_drop, attn_drop, negative_slope, residual, norm: encoder options.
+        mask_rate: share of nodes whose features are masked, in (0, 1).
+        replace_rate: share of masked nodes given another node's features instead of the
+            [MASK] token, in [0, 1).
+        drop_edge_rate: share of edges dropped for the encoder at each step, in [0, 1).
+        alpha: exponent of the scaled cosine error (>= 1).
+        concat_hidden: decode from the concatenation of every encoder layer's output.
+        pooling: for graph-level data (a batch with ``.batch``/``.ptr``), how node
+            embeddings are pooled in :meth:`embed` (``"mean"``, ``"sum"``, ``"max"``).
+        seed: seeds the method's own generator for masks (else the global RNG is used).
+
+    Raises:
+        ValueError: a rate outside its range, an unknown layer or activation name.
+    """
+
+    def __init__(self, in_dim: int, hidden_dim: int = 512, num_layers: int = 2, heads: int = 4,
+                 out_heads: int = 1, encoder: str = "gat", decoder: str = "gat", activation: str = "prelu",
+                 feat_drop: float = 0.2, attn_drop: float = 0.1, negative_slope: float = 0.2,
+                 residual: bool = False, norm: Optional[str] = None, mask_rate: float = 0.5,
+                 replace_rate: float = 0.05, drop_edge_rate: float = 0.0, alpha: float = 2.0,
+                 concat_hidden: bool = False, pooling: str = "mean", seed: Optional[int] = None) -> None:
+        super().__init__()
+        _check_rate("mask_rate", mask_rate)
+        _check_rate("replace_rate", replace_rate, closed_low=True)
+        _check_rate("drop_edge_rate", drop_edge_rate, closed_low=True)
+        if alpha < 1:
+            raise ValueError(f"alpha must be >= 1, got {alpha}")
+        if pooling not in ("mean", "sum", "max"):
+            raise ValueError(f"pooling must be 'mean', 'sum' or 'max', got {pooling!r}")
+        attention = encoder.lower() == "gat"
+        if attention and hidden_dim % heads:
+            raise ValueError(f"hidden_dim ({hidden_dim}) must be divisible by heads ({heads})")
+        self.mask_rate, self.replace_rate = mask_rate, replace_rate
+        self.drop_edge_rate, self.alpha = drop_edge_rate, alpha
+        self.concat_hidden, self.pooling = concat_hidden, pooling
+        self.generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        enc_heads = heads if attention else 1
+        self.encoder = build_encoder(
+            encoder, in_dim=in_dim, hidden_dim=hidden_dim, out_dim=hidden_dim,
+            num_layers=num_layers, heads=enc_heads, out_heads=enc_heads, activation=activation,
+            dropout=feat_drop, attn_drop=attn_drop, negative_slope=negative_slope, residual=residual,
+            norm=norm, encoding=True)
+        self.hidden_dim = hidden_dim
+        dec_in = hidden_dim * num_layers if concat_hidden else hidden_dim
+        self.encoder_to_decoder = nn.Linear(dec_in, hidden_dim, bias=False)
+        self.decoder_kind = decoder.lower()
+        if self.decoder_kind == "mlp":
+            self.decoder = nn.Sequential(nn.Linear(hidden_dim, hidden_dim), create_activation(activation),
+                                         nn.Dropout(feat_drop), nn.Linear(hidden_dim, in_dim))
+        elif self.decoder_kind == "linear":
+            self.decoder = nn.Linear(hidden_dim, in_dim)
+        else:
+            dec_heads = out_heads if self.decoder_kind == "gat" else 1
+            self.decoder = build_encoder(
+                decoder, in_dim=hidden_dim, hidden_dim=hidden_dim, out_dim=in_dim, num_layers=1,
+                heads=heads, out_heads=dec_heads, activation=activation, dropout=feat_drop,
+                attn_drop=attn_drop, negative_slope=negative_slope, residual=residual, norm=norm,
+                encoding=False)
+        self.enc_mask_token = nn.Parameter(torch.zeros(1, in_dim))
+
+    # ------------------------------------------------------------------ pieces
+    def _perm(self, n: int, device: torch.device) -> Tensor:
+        return torch.randperm(n, generator=self.generator).to(device)
+
+    def mask_features(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """Mask ``mask_rate`` of the nodes; returns ``(masked x, mask_nodes, keep_nodes)``."""
+        n = x.size(0)
+        perm = self._perm(n, x.device)
+        num_mask = int(self.mask_rate * n)
+        mask_nodes, keep_nodes = perm[:num_mask], perm[num_mask:]
+        out = x.clone()
+        if self.replace_rate > 0 and num_mask > 0:
+            num_noise = int(self.replace_rate * num_mask)
+            pm = self._perm(num_mask, x.device)
+            token_nodes = mask_nodes[pm[: num_mask - num_noise]]
+            noise_nodes = mask_nodes[pm[num_mask - num_noise:]]
+            out[token_nodes] = 0.0
+            out[noise_nodes] = x[self._perm(n, x.device)[:num_noise]]
+        else:
+            token_nodes = mask_nodes
+            out[token_nodes] = 0.0
+        out[token_nodes] = out[token_nodes] + self.enc_mask_token
+        return out, mask_nodes, keep_nodes
+
+    def _encode(self, graph: Graph, x: Tensor) -> Tensor:
+        out, hidden = self.encoder(graph, x, return_hidden=True)
+        return torch.cat(hidden, dim=1) if self.concat_hidden else out
+
+    def _decode(self, graph: Graph, rep: Tensor) -> Tensor:
+        if self.decoder_kind in ("mlp", "linear"):
+            return self.decoder(rep)
+        return self.decoder(graph, rep)
+
+    def _train_graph(self, graph: Graph) -> Graph:
+        return _drop_edges(graph, self.drop_edge_rate, self.generator) if self.drop_edge_rate > 0 else graph
+
+    # ------------------------------------------------------------------ interface
+    def loss(self, data: GraphInput) -> Tensor:
+        graph, x = data.graph, data.x
+        use_x, mask_nodes, _ = self.mask_features(x)
+        g = self._train_graph(graph)
+        rep = self.encoder_to_decoder(self._encode(g, use_x))
+        if self.decoder_kind not in ("mlp", "linear"):
+            rep = rep.clone()
+            rep[mask_nodes] = 0.0  # re-mask: the decoder must infer masked nodes from neighbours
+        recon = self._decode(g, rep)
+        return sce_loss(recon[mask_nodes], x[mask_nodes], self.alpha)
+
+    @torch.no_grad()
+    def embed(self, data: GraphInput) -> Tensor:
+        was = self.training
+        self.eval()
+        h = self.encoder(data.graph, data.x)
+        self.train(was)
+        ptr = getattr(data, "ptr", None)
+        return global_pool(h, ptr, self.pooling) if ptr is not None else h
+
+
+@register_method("graphmae2")
+class GraphMAE2(GraphMAE):
+    """GraphMAE2: multi-view random re-masking + latent prediction against an EMA target.
+
+    Extra args:
+        remask_rate: share of nodes re-masked (with a learnable token) before each decoding.
+        num_remask: number of random re-maskings whose reconstruction losses are summed.
+        lam: weight of the latent-prediction loss.
+        momentum: EMA momentum of the target encoder.
+        delayed_ema_epoch: the target starts following the encoder only after this epoch.
+        proj_dim: width of the projector's hidden layer.
+    """
+
+    def __init__(self, in_dim: int, remask_rate: float = 0.5, num_remask: int = 3, lam: float = 1.0,
+                 momentum: float = 0.996, delayed_ema_epoch: int = 0, proj_dim: int = 256, **kw) -> None:
+        super().__init__(in_dim, **kw)
+        _check_rate("remask_rate", remask_rate)
+        if num_remask < 1:
+            raise ValueError(f"num_remask must be >= 1, got {num_remask}")
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"momentum must lie in [0, 1], got {momentum}")
+        self.remask_rate, self.num_remask, self.lam = remask_rate, num_remask, lam
+        self.momentum, self.delayed_ema_epoch = momentum, delayed_ema_epoch
+        h = self.hidden_dim * (kw.get("num_layers", 2) if self.concat_hidden else 1)
+        self.projector = nn.Sequential(nn.Linear(h, proj_dim), nn.PReLU(), nn.Linear(proj_dim, h))
+        self.predictor = nn.Sequential(nn.PReLU(), nn.Linear(h, h))
+        self.encoder_ema = copy.deepcopy(self.encoder)
+        self.projector_ema = copy.deepcopy(self.projector)
+        for p in list(self.encoder_ema.parameters()) + list(self.projector_ema.parameters()):
+            p.requires_grad_(False)
+        self.dec_mask_token = nn.Parameter(torch.zeros(1, self.hidden_dim))
+
+    def loss(self, data: GraphInput) -> Tensor:
+        graph, x = data.graph, data.x
+        use_x, mask_nodes, keep_nodes = self.mask_features(x)
+        g = self._train_graph(graph)
+        enc = self._encode(g, use_x)
+        with torch.no_grad():
+            self.encoder_ema.train(self.training)
+            target = self.projector_ema(self.encoder_ema(graph, x)[keep_nodes])
+        pred = self.predictor(self.projector(enc[keep_nodes]))
+        loss_latent = sce_loss(pred, target, 1.0)
+        origin = self.encoder_to_decoder(enc)
+        loss_rec = origin.new_zeros(())
+        n = x.size(0)
+        num_remask = int(self.remask_rate * n)
+        for _ in range(self.num_remask):
+            remask = self._perm(n, x.device)[:num_remask]
+            rep = origin.clone()
+            rep[remask] = 0.0
+            rep[remask] = rep[remask] + self.dec_mask_token
+            recon = self._decode(g, rep)
+            loss_rec = loss_rec + sce_loss(recon[mask_nodes], x[mask_nodes], self.alpha)
+        return loss_rec + self.lam * loss_latent
+
+    @torch.no_grad()
+    def after_step(self, epoch: int, total_epochs: int) -> None:
+        """EMA update of the target encoder and projector (from ``delayed_ema_epoch`` on)."""
+        if epoch < self.delayed_ema_epoch:
+            return
+        m = self.momentum
+        for online, target in ((self.encoder, self.encoder_ema), (self.projector, self.projector_ema)):
+            for p, q in zip(online.parameters(), target.parameters()):
+                q.mul_(m).add_(p.detach(), alpha=1 - m)
