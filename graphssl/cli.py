@@ -77,59 +77,35 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- pretrain / evaluate
-def _node_splits(ds: Any, seed: int):
-    if getattr(ds, "train_mask", None) is not None:
-        return ds.train_mask, ds.val_mask, ds.test_mask
-    from .datasets import random_split
-    return random_split(ds.y, train=0.1, val=0.1, seed=seed)
-
-
-def _probe(emb: torch.Tensor, ds: Any, seed: int, probe_cfg: Dict[str, Any]):
-    from .eval import linear_probe
-    tr, va, te = _node_splits(ds, seed)
-    return linear_probe(emb, ds.y, tr, va, te, seed=seed, **probe_cfg)
-
-
 def _load_node_dataset(name: str, root: Optional[str]):
     from .datasets import load_dataset
     ds = load_dataset(name, root=root)
     if not hasattr(ds, "graph") or not hasattr(ds, "x"):
-        raise ValueError(f"dataset {name!r} is not a node-level dataset; pretrain/evaluate need one")
+        raise ValueError(f"dataset {name!r} is not a node-level dataset; pretrain/evaluate need one "
+                         "(graph-level runs: benchmarks/graphmae.py --task graph)")
     return ds
 
 
 def _cmd_pretrain(args: argparse.Namespace) -> int:
     from .config import load_config, merge
-    from .eval import mean_std, rankme
-    from .methods import build_method
-    from .train import Trainer, seed_everything
+    from .eval import mean_std
+    from .pipeline import pretrain_node
 
     seeds = parse_seeds(args.seeds)
     cfg = load_config(args.method, args.dataset, args.config)
     if args.epochs is not None:
         cfg = merge(cfg, {"train": {"epochs": args.epochs}})
     ds = _load_node_dataset(args.dataset, args.root)
-    from .transforms import prepare
-    device = torch.device(args.device)
-    graph, x = prepare(ds.graph, ds.x, cfg.get("data", {}))
-    data = _OnDevice(graph.to(device), x.to(device))
     records, accs = [], []
     t_all = time.perf_counter()
     for seed in seeds:
-        t0 = time.perf_counter()
-        seed_everything(seed)
-        method = build_method(args.method, in_dim=ds.num_features, **cfg["method"]).to(device)
-        Trainer(method, seed=seed, progress=not args.json and sys.stderr.isatty(), **cfg["train"]).fit(data)
-        emb = method.embed(data)
-        res = _probe(emb, ds, seed, cfg["probe"])
-        quality = rankme(emb)
-        accs.append(res.test_acc)
-        rec = {"command": "pretrain", "dataset": args.dataset, "impl": "graphssl", "method": args.method,
-               "metric": "linear_probe_test_acc", "value": res.test_acc, "val_acc": res.val_acc,
-               "rankme": round(quality, 2), "seed": seed, "seconds": round(time.perf_counter() - t0, 3)}
-        records.append(rec)
+        r = pretrain_node(ds, args.method, cfg, seed, args.device, progress=not args.json and sys.stderr.isatty())
+        accs.append(r.test_acc)
+        records.append({"command": "pretrain", "dataset": args.dataset, "impl": "graphssl", "method": args.method,
+                        "metric": "linear_probe_test_acc", "value": r.test_acc, "val_acc": r.val_acc,
+                        "rankme": round(r.rankme, 2), "seed": seed, "seconds": round(r.seconds, 3)})
         if args.save_embeddings and seed == seeds[0]:
-            _save_embeddings(emb, Path(args.save_embeddings))
+            _save_embeddings(r.embeddings, Path(args.save_embeddings))
     m, s = mean_std(accs)
     summary = {"command": "pretrain", "dataset": args.dataset, "impl": "graphssl", "method": args.method,
                "metric": "linear_probe_test_acc", "value": m, "std": s, "seeds": seeds,
@@ -166,7 +142,8 @@ def _load_embeddings(path: Path) -> torch.Tensor:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .eval import mean_std
+    from .eval import linear_probe, mean_std
+    from .pipeline import node_splits
 
     ds = _load_node_dataset(args.dataset, args.root)
     emb = _load_embeddings(Path(args.embeddings))
@@ -174,19 +151,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         raise ValueError(f"embeddings have shape {tuple(emb.shape)}, expected [{ds.num_nodes}, D] for {args.dataset}")
     probe_cfg = load_config(args.method, args.dataset)["probe"] if args.method else {}
     seeds = parse_seeds(args.seeds)
-    accs = [_probe(emb, ds, s, probe_cfg).test_acc for s in seeds]
+    accs = []
+    for s in seeds:
+        tr, va, te = node_splits(ds, s)
+        accs.append(linear_probe(emb, ds.y, tr, va, te, seed=s, **probe_cfg).test_acc)
     m, s = mean_std(accs)
     rec = {"command": "evaluate", "dataset": args.dataset, "impl": "graphssl", "metric": "linear_probe_test_acc",
            "value": m, "std": s, "seeds": seeds}
     _emit([rec], args.json, ["dataset", "metric", "value", "std", "seeds"])
     return 0
-
-
-class _OnDevice:
-    """A (graph, x) pair: the minimal input an SSL method takes."""
-
-    def __init__(self, graph, x) -> None:
-        self.graph, self.x = graph, x
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -200,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=_cmd_datasets)
 
     t = sub.add_parser("pretrain", help="pretrain a method, then linear-probe its embeddings")
-    t.add_argument("--method", default="sgc", help="method name (see graphssl.methods.METHODS)")
+    t.add_argument("--method", default="graphmae", help="method name (see graphssl.methods.METHODS)")
     t.add_argument("--dataset", default="cora")
     t.add_argument("--root", help="data root")
     t.add_argument("--seeds", default="0", help="e.g. 0-4 or 0,1,2")

@@ -116,6 +116,7 @@ class Trainer:
             "optimizer": self.optimizer.state_dict() if self.optimizer else None,
             "scheduler": self.scheduler.state_dict() if self.scheduler else None,
             "rng": torch.get_rng_state(),
+            "method_rng": gen.get_state() if (gen := getattr(self.method, "generator", None)) is not None else None,
             "history": self.history.__dict__,
         }
         tmp = path.with_suffix(path.suffix + ".tmp")
@@ -142,6 +143,9 @@ class Trainer:
         if self.scheduler is not None and state.get("scheduler"):
             self.scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["rng"])
+        gen = getattr(self.method, "generator", None)
+        if gen is not None and state.get("method_rng") is not None:
+            gen.set_state(state["method_rng"])
         self.history = TrainHistory(**state["history"])
         self.start_epoch = int(state["epoch"])
 

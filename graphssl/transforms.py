@@ -19,13 +19,14 @@ def row_normalize(x: Tensor) -> Tensor:
 
 
 def prepare(graph: Graph, x: Tensor, cfg: Dict[str, Any]) -> Tuple[Graph, Tensor]:
-    """Apply a config's ``data`` section: ``normalize_features`` (row sums to 1) and
-    ``self_loops`` (exactly one self-loop per node).
+    """Apply a config's ``data`` section to one graph: ``normalize_features`` (row sums to 1)
+    and ``self_loops`` (exactly one self-loop per node). The batching keys
+    (``batch_size``, ``degree_features``) are for graph-level pipelines and ignored here.
 
     Raises:
         ValueError: an unknown key.
     """
-    known = {"normalize_features", "self_loops"}
+    known = {"normalize_features", "self_loops", "batch_size", "degree_features"}
     unknown = set(cfg) - known
     if unknown:
         raise ValueError(f"unknown data options {sorted(unknown)}; known: {sorted(known)}")

@@ -1,7 +1,7 @@
 """The interface every SSL method implements, and the method registry."""
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Optional, Protocol
 
 import torch
 from torch import Tensor, nn
@@ -30,6 +30,9 @@ class SSLMethod(nn.Module):
 
     #: False for training-free baselines: the trainer then skips optimisation.
     trainable: bool = True
+    #: The method's own random generator (masks, augmentations), or None for the global
+    #: RNG; checkpoints save and restore its state.
+    generator: Optional[torch.Generator] = None
 
     def loss(self, data: GraphInput) -> Tensor:
         """The self-supervised loss on ``data`` (a scalar tensor)."""
