@@ -1,0 +1,59 @@
+"""The `graphssl` command line, run in-process through `graphssl.cli.main`."""
+import json
+
+import pytest
+
+from graphssl.cli import main, parse_seeds
+
+
+def _json_lines(out: str):
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def test_parse_seeds():
+    assert parse_seeds("0-4") == [0, 1, 2, 3, 4]
+    assert parse_seeds("1,3") == [1, 3]
+    with pytest.raises(ValueError, match="bad --seeds"):
+        parse_seeds("x")
+    with pytest.raises(ValueError, match="bad --seeds"):
+        parse_seeds("4-1")
+
+
+def test_datasets_json_lists_the_shared_datasets(data_root, capsys):
+    assert main(["datasets", "--root", str(data_root), "--json"]) == 0
+    rows = {r["name"]: r for r in _json_lines(capsys.readouterr().out)}
+    assert rows["cora"]["num_nodes"] == 2708 and rows["cora"]["num_edges"] == 10556
+    assert rows["cora"]["num_features"] == 1433 and rows["cora"]["num_classes"] == 7
+    assert rows["mutag"]["num_graphs"] == 188
+    assert rows["gowalla"]["num_users"] == 29858
+
+
+def test_pretrain_baseline_and_evaluate_round_trip(data_root, tmp_path, capsys):
+    emb = tmp_path / "emb.pt"
+    assert main(["pretrain", "--method", "sgc", "--dataset", "cora", "--root", str(data_root), "--seeds", "0-1",
+                 "--json", "--save-embeddings", str(emb)]) == 0
+    recs = _json_lines(capsys.readouterr().out)
+    summary = recs[-1]
+    assert summary["command"] == "pretrain" and summary["impl"] == "graphssl" and summary["seeds"] == [0, 1]
+    assert summary["metric"] == "linear_probe_test_acc" and 0.77 < summary["value"] <= 1.0
+    assert all("rankme" in r for r in recs[:-1])
+    assert main(["evaluate", "--embeddings", str(emb), "--dataset", "cora", "--root", str(data_root),
+                 "--method", "sgc", "--json"]) == 0
+    ev = _json_lines(capsys.readouterr().out)[-1]
+    assert ev["value"] == pytest.approx(recs[0]["value"], abs=1e-6)
+
+
+def test_user_errors_are_one_line_and_exit_2(data_root, tmp_path, capsys):
+    assert main(["pretrain", "--method", "nope", "--dataset", "cora", "--root", str(data_root)]) == 2
+    assert "unknown method 'nope'" in capsys.readouterr().err
+    assert main(["pretrain", "--dataset", "not-a-dataset", "--root", str(data_root)]) == 2
+    assert "not-a-dataset" in capsys.readouterr().err
+    assert main(["evaluate", "--embeddings", str(tmp_path / "none.pt"), "--dataset", "cora",
+                 "--root", str(data_root)]) == 2
+    assert "no embeddings file" in capsys.readouterr().err
+
+
+def test_missing_dataset_files_name_what_to_put_where(tmp_path, capsys):
+    assert main(["pretrain", "--method", "sgc", "--dataset", "cora", "--root", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "ind.cora" in err and str(tmp_path) in err
