@@ -103,6 +103,10 @@ class _SpMMMax(Function):
     def backward(ctx, grad: Tensor):
         value, x, arg = ctx.saved_tensors
         g: Graph = ctx.graph
+        if g.num_edges == 0:  # no edge won anything (and g.col[...] below would be out of range)
+            grad_x = torch.zeros_like(x) if ctx.needs_input_grad[2] else None
+            grad_value = torch.zeros_like(value) if value is not None and ctx.needs_input_grad[1] else None
+            return None, grad_value, grad_x, None
         valid = arg >= 0
         a = arg.clamp(min=0)
         src = g.col[a]  # [R, H, D] source node of the winning edge
@@ -166,12 +170,17 @@ class _SDDMM(Function):
 
 
 # ---------------------------------------------------------------------------- public ops
-def _mean_scale(graph: Graph) -> Tensor:
-    """Per-edge ``1 / in_degree(target)`` as ``[E, 1]``, cached on the graph."""
-    if "mean_scale" not in graph._cache:
-        inv = 1.0 / graph.in_degree().clamp(min=1).to(torch.float32)
-        graph._cache["mean_scale"] = inv.index_select(0, graph.row()).unsqueeze(1)
-    return graph._cache["mean_scale"]
+def _mean_scale(graph: Graph, dtype: torch.dtype) -> Tensor:
+    """Per-edge ``1 / in_degree(target)`` as ``[E, 1]`` in ``dtype``, cached on the graph.
+
+    Computed in ``dtype`` itself: a float32 scale cast up would cap float64 means at
+    float32 accuracy.
+    """
+    key = ("mean_scale", dtype)
+    if key not in graph._cache:
+        inv = 1.0 / graph.in_degree().clamp(min=1).to(dtype)
+        graph._cache[key] = inv.index_select(0, graph.row()).unsqueeze(1)
+    return graph._cache[key]
 
 
 def spmm(graph: Graph, x: Tensor, reduce: str = "sum", edge_weight: Optional[Tensor] = None) -> Tensor:
@@ -201,7 +210,7 @@ def spmm(graph: Graph, x: Tensor, reduce: str = "sum", edge_weight: Optional[Ten
     if reduce in ("sum", "add"):
         out = _SpMMSum.apply(graph, w, x3)
     elif reduce == "mean":
-        scale = _mean_scale(graph).to(x3.dtype)
+        scale = _mean_scale(graph, x3.dtype)
         out = _SpMMSum.apply(graph, scale if w is None else w * scale, x3)
     else:
         out = _SpMMMax.apply(graph, w, x3, reduce == "min")
