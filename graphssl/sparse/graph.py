@@ -48,7 +48,8 @@ class Graph:
 
     Args:
         rowptr: ``[num_dst_nodes + 1]`` int64, non-decreasing, ``rowptr[0] == 0``.
-        col: ``[E]`` int64 source node of each edge, sorted within each row.
+        col: ``[E]`` int64 source node of each edge (``from_edge_index`` sorts them within
+            each row; the ops do not require it).
         value: optional ``[E]`` float edge weights.
         num_src_nodes: number of source nodes; defaults to ``num_dst_nodes`` (a square
             graph). A different value makes a bipartite graph (as the sampled ``Block``).
@@ -56,7 +57,7 @@ class Graph:
 
     Raises:
         ValueError: naming the problem, for wrong dtypes/shapes, out-of-range or negative
-            indices, unsorted rows, non-finite weights.
+            indices, a decreasing ``rowptr``, non-finite weights.
 
     Example:
         >>> g = Graph.from_edge_index(torch.tensor([[0, 1, 2], [1, 2, 0]]), num_nodes=3)
