@@ -77,9 +77,9 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- pretrain / evaluate
-def _load_node_dataset(name: str, root: Optional[str]):
+def _load_node_dataset(name: str, root: Optional[str], download: bool = True):
     from .datasets import load_dataset
-    ds = load_dataset(name, root=root)
+    ds = load_dataset(name, root=root, download=download)
     if not hasattr(ds, "graph") or not hasattr(ds, "x"):
         raise ValueError(f"dataset {name!r} is not a node-level dataset; pretrain/evaluate need one "
                          "(graph-level runs: benchmarks/graphmae.py --task graph)")
@@ -95,7 +95,7 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
     cfg = load_config(args.method, args.dataset, args.config)
     if args.epochs is not None:
         cfg = merge(cfg, {"train": {"epochs": args.epochs}})
-    ds = _load_node_dataset(args.dataset, args.root)
+    ds = _load_node_dataset(args.dataset, args.root, not args.no_download)
     records, accs = [], []
     t_all = time.perf_counter()
     for seed in seeds:
@@ -145,7 +145,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .eval import linear_probe, mean_std
     from .pipeline import node_splits
 
-    ds = _load_node_dataset(args.dataset, args.root)
+    ds = _load_node_dataset(args.dataset, args.root, not args.no_download)
     emb = _load_embeddings(Path(args.embeddings))
     if emb.dim() != 2 or emb.size(0) != ds.num_nodes:
         raise ValueError(f"embeddings have shape {tuple(emb.shape)}, expected [{ds.num_nodes}, D] for {args.dataset}")
@@ -176,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--method", default="graphmae", help="method name (see graphssl.methods.METHODS)")
     t.add_argument("--dataset", default="cora")
     t.add_argument("--root", help="data root")
+    t.add_argument("--no-download", action="store_true", help="fail instead of downloading missing files")
     t.add_argument("--seeds", default="0", help="e.g. 0-4 or 0,1,2")
     t.add_argument("--config", help="YAML file overriding the packaged configuration")
     t.add_argument("--epochs", type=int, help="override the configured number of epochs")
@@ -188,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--embeddings", required=True)
     e.add_argument("--dataset", default="cora")
     e.add_argument("--root")
+    e.add_argument("--no-download", action="store_true", help="fail instead of downloading missing files")
     e.add_argument("--method", help="take the probe settings of this method's config")
     e.add_argument("--seeds", default="0")
     e.add_argument("--json", action="store_true")

@@ -54,6 +54,6 @@ def test_user_errors_are_one_line_and_exit_2(data_root, tmp_path, capsys):
 
 
 def test_missing_dataset_files_name_what_to_put_where(tmp_path, capsys):
-    assert main(["pretrain", "--method", "sgc", "--dataset", "cora", "--root", str(tmp_path)]) == 2
+    assert main(["pretrain", "--method", "sgc", "--dataset", "cora", "--root", str(tmp_path), "--no-download"]) == 2
     err = capsys.readouterr().err
     assert "ind.cora" in err and str(tmp_path) in err

@@ -4,9 +4,12 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
+from .registry import register_loss
+
 __all__ = ["sce_loss"]
 
 
+@register_loss("sce")
 def sce_loss(pred: Tensor, target: Tensor, alpha: float = 2.0) -> Tensor:
     """Scaled cosine error between rows of ``pred`` and ``target`` (both ``[N, D]``).
 

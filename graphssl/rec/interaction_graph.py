@@ -40,7 +40,8 @@ def interaction_graph(num_users: int, num_items: int, users: Tensor, items: Tens
 
 def lightgcn_propagate(adj: Graph, emb: Tensor, num_layers: int,
                        perturb: Optional[Callable[[Tensor, int], Tensor]] = None,
-                       return_layers: bool = False) -> Union[Tensor, Tuple[Tensor, List[Tensor]]]:
+                       return_layers: bool = False, include_ego: bool = True
+                       ) -> Union[Tensor, Tuple[Tensor, List[Tensor]]]:
     """Mean of ``[E_0, A E_0, A^2 E_0, ...]`` (LightGCN), optionally perturbing each layer.
 
     Args:
@@ -49,19 +50,29 @@ def lightgcn_propagate(adj: Graph, emb: Tensor, num_layers: int,
         num_layers: propagation depth ``L >= 0``.
         perturb: ``f(layer_output, layer_index) -> tensor`` applied after each propagation
             (SimGCL's noise, XSimGCL's cross-layer views); None leaves layers as they are.
-        return_layers: also return the list of the ``L + 1`` layer embeddings.
+        return_layers: also return the list of the ``L + 1`` layer embeddings (``E_0`` first).
+        include_ego: average ``E_0`` in (LightGCN); False averages only ``E_1..E_L``, as
+            SimGCL's and XSimGCL's official encoders do.
 
     Returns:
         ``[num_users + num_items, d]`` final embeddings (and the layers if asked).
+
+    Raises:
+        ValueError: ``num_layers < 0``, or ``num_layers == 0`` with ``include_ego=False``.
     """
     if num_layers < 0:
         raise ValueError(f"num_layers must be >= 0, got {num_layers}")
+    if num_layers == 0 and not include_ego:
+        raise ValueError("include_ego=False needs num_layers >= 1 (nothing left to average)")
     layers = [emb]
     h = emb
+    total = emb if include_ego else None
     for k in range(num_layers):
         h = spmm(adj, h)
         if perturb is not None:
             h = perturb(h, k)
         layers.append(h)
-    out = torch.stack(layers).mean(0)
+        # A running sum, not stack().mean(): no (L + 1) x N x d copy forward or backward.
+        total = h if total is None else total + h
+    out = total / (num_layers + 1 if include_ego else num_layers)
     return (out, layers) if return_layers else out
