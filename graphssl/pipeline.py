@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -13,7 +13,7 @@ from torch import Tensor
 from .eval import linear_probe, rankme, svm_cross_validation
 from .loader import GraphLoader
 from .methods import SSLMethod, build_method
-from .sparse import Graph
+from .sparse import Graph, GraphItem
 from .train import Trainer, seed_everything
 from .transforms import prepare
 
@@ -76,11 +76,19 @@ def pretrain_node(ds: Any, method_name: str, cfg: Dict[str, Any], seed: int,
                      time.perf_counter() - t0, train_s / epochs)
 
 
-def _graph_samples(ds: Any, cfg: Dict[str, Any]):
+def _graph_samples(ds: Any, cfg: Dict[str, Any]) -> Tuple[List[GraphItem], int]:
+    """Apply the ``data`` section to every graph: degree features (for featureless
+    datasets such as IMDB) and self-loops. Edge attributes are dropped when self-loops are
+    added (the methods here do not use them)."""
     if cfg.get("degree_features") or getattr(ds, "num_features", 0) == 0:
         from .datasets import degree_features
         ds = degree_features(ds)
-    return ds
+    node_cfg = {k: cfg[k] for k in ("normalize_features", "self_loops") if k in cfg}
+    items = []
+    for s in ds:
+        g, x = prepare(s.graph, s.x, node_cfg)
+        items.append(GraphItem(graph=g, x=x, y=s.y, edge_attr=None if g is not s.graph else s.edge_attr))
+    return items, int(items[0].x.size(1))
 
 
 @torch.no_grad()
@@ -95,9 +103,9 @@ def pretrain_graph(ds: Any, method_name: str, cfg: Dict[str, Any], seed: int,
     t0 = time.perf_counter()
     seed_everything(seed)
     data_cfg = cfg.get("data", {})
-    ds = _graph_samples(ds, data_cfg)
+    ds, num_features = _graph_samples(ds, data_cfg)
     batch_size = int(data_cfg.get("batch_size", 32))
-    method = build_method(method_name, in_dim=ds.num_features, **cfg.get("method", {})).to(device)
+    method = build_method(method_name, in_dim=num_features, **cfg.get("method", {})).to(device)
     loader = GraphLoader(ds, batch_size, shuffle=True, seed=seed)
     batches = _OnDevice(loader, device)
     trainer = Trainer(method, seed=seed, progress=progress, **cfg.get("train", {}))
@@ -106,7 +114,10 @@ def pretrain_graph(ds: Any, method_name: str, cfg: Dict[str, Any], seed: int,
     train_s = time.perf_counter() - t1
     emb = _embed_graphs(method, ds, batch_size, device)
     y = torch.stack([torch.as_tensor(s.y).reshape(()) for s in ds])
-    res = svm_cross_validation(emb, y, folds=10, seed=seed)
+    probe = cfg.get("probe", {})
+    svm_kw = {k: probe[k] for k in ("c_grid", "folds") if k in probe}  # the rest is the node probe's
+    # ``fold_seed`` fixes the folds across pretraining seeds (GraphMAE's protocol uses 0).
+    res = svm_cross_validation(emb, y, seed=int(probe.get("fold_seed", seed)), **svm_kw)
     epochs = max(len(trainer.history.losses), 1)
     return RunResult(method, emb, res["acc"], None, res["std"], rankme(emb),
                      time.perf_counter() - t0, train_s / epochs)

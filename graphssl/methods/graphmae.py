@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ..losses import sce_loss
-from ..nn import build_encoder, create_activation, global_pool
+from ..nn import MLP, build_encoder, create_activation, global_pool
 from ..sparse import Graph
 from .base import GraphInput, SSLMethod, register_method
 
@@ -89,7 +89,7 @@ class GraphMAE(SSLMethod):
             encoder, in_dim=in_dim, hidden_dim=hidden_dim, out_dim=hidden_dim,
             num_layers=num_layers, heads=enc_heads, out_heads=enc_heads, activation=activation,
             dropout=feat_drop, attn_drop=attn_drop, negative_slope=negative_slope, residual=residual,
-            norm=norm, encoding=True)
+            norm=norm, encoding=True, conv_kwargs=self._conv_kwargs(encoder, norm, activation))
         self.hidden_dim = hidden_dim
         dec_in = hidden_dim * num_layers if concat_hidden else hidden_dim
         self.encoder_to_decoder = nn.Linear(dec_in, hidden_dim, bias=False)
@@ -105,10 +105,23 @@ class GraphMAE(SSLMethod):
                 decoder, in_dim=hidden_dim, hidden_dim=hidden_dim, out_dim=in_dim, num_layers=1,
                 heads=heads, out_heads=dec_heads, activation=activation, dropout=feat_drop,
                 attn_drop=attn_drop, negative_slope=negative_slope, residual=residual, norm=norm,
-                encoding=False)
+                encoding=False, conv_kwargs=self._decoder_kwargs(decoder, hidden_dim, in_dim, norm, activation))
         self.enc_mask_token = nn.Parameter(torch.zeros(1, in_dim))
 
     # ------------------------------------------------------------------ pieces
+    @staticmethod
+    def _conv_kwargs(conv: str, norm: Optional[str], activation: str) -> dict:
+        # GraphMAE's GIN update MLP is Linear -> norm -> activation -> Linear, with the
+        # encoder's own norm and activation (not a fixed ReLU).
+        return {"mlp_norm": norm, "mlp_activation": activation} if conv.lower() == "gin" else {}
+
+    @staticmethod
+    def _decoder_kwargs(conv: str, hidden_dim: int, out_dim: int, norm: Optional[str], activation: str) -> dict:
+        # GraphMAE's GIN decoder keeps the hidden width inside its MLP (hidden -> hidden -> out).
+        if conv.lower() != "gin":
+            return {}
+        return {"mlp": MLP(hidden_dim, hidden_dim, out_dim, num_layers=2, norm=norm, activation=activation)}
+
     def _perm(self, n: int, device: torch.device) -> Tensor:
         return torch.randperm(n, generator=self.generator).to(device)
 

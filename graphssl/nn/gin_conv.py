@@ -20,20 +20,22 @@ class GINConv(nn.Module):
         in_dim: input feature width.
         out_dim: output feature width.
         mlp: the update network ``[*, in_dim] -> [*, out_dim]``; default
-            ``MLP(in_dim, out_dim, out_dim, num_layers=2, activation="relu", norm=mlp_norm)``.
+            ``MLP(in_dim, out_dim, out_dim, num_layers=2, activation=mlp_activation, norm=mlp_norm)``.
         eps: initial (or fixed) ``eps``.
         train_eps: learn ``eps``.
         mlp_norm: norm inside the default MLP (``None``, ``"batchnorm"``, ``"layernorm"``).
+        mlp_activation: activation inside the default MLP (GraphMAE uses its encoder's, PReLU).
 
     Shapes:
         ``forward(graph, x)``: ``x [num_src_nodes, in_dim]`` -> ``[num_dst_nodes, out_dim]``.
     """
 
     def __init__(self, in_dim: int, out_dim: int, mlp: Optional[nn.Module] = None, eps: float = 0.0,
-                 train_eps: bool = False, mlp_norm: Optional[str] = None) -> None:
+                 train_eps: bool = False, mlp_norm: Optional[str] = None, mlp_activation: str = "relu") -> None:
         super().__init__()
         self.in_dim, self.out_dim = in_dim, out_dim
-        self.mlp = mlp if mlp is not None else MLP(in_dim, out_dim, out_dim, num_layers=2, norm=mlp_norm)
+        self.mlp = mlp if mlp is not None else MLP(in_dim, out_dim, out_dim, num_layers=2, norm=mlp_norm,
+                                                           activation=mlp_activation)
         self.initial_eps = float(eps)
         if train_eps:
             self.eps = nn.Parameter(torch.tensor([float(eps)]))
