@@ -1,0 +1,303 @@
+"""`RecTrainer`: trains a backbone with BPR (or sampled softmax) plus any number of SSL heads,
+evaluates with full ranking every few epochs, early-stops on the validation split when there
+is one (never on the test split), and saves the final embeddings.
+
+The head contract (:class:`graphssl.rec.heads.RecSSLHead`): an ``nn.Module`` called as
+``head(users, pos_items, user_emb, item_emb, backbone=backbone) -> scalar`` with the batch's
+``[B]`` user and positive-item ids and the full ``[U, d]`` / ``[I, d]`` embedding tables of
+this step; the returned loss is already weighted. Optional parts the trainer honours:
+
+- ``head.new_epoch(backbone)``: before each epoch, without gradients (SGL re-drops edges,
+  NCL re-clusters, LightGCL computes its SVD once).
+- ``head.propagate(backbone) -> (user_emb, item_emb, views)``: the step's main embeddings
+  come from the head instead of ``backbone()`` and ``views`` is passed back to the head's
+  forward as ``views=`` (XSimGCL trains BPR on its noisy propagation and contrasts it with a
+  layer of the same pass); at most one head may define it. Evaluation always uses
+  ``backbone()``, the clean propagation.
+- ``main_loss="none"`` (the DirectAU preset): the heads' losses are the whole objective,
+  with no BPR / softmax term and no L2 term.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from .backbones import RecBackbone
+from .data import InteractionData
+from .losses import bpr_loss, l2_reg_loss, sampled_softmax_loss
+from .metrics import full_ranking_metrics
+from .sampler import BPRSampler
+
+__all__ = ["RecTrainer", "RecHistory", "save_embeddings", "load_embeddings"]
+
+_MAIN_LOSSES = ("bpr", "softmax", "none")
+
+
+@dataclass
+class RecHistory:
+    """What happened during :meth:`RecTrainer.fit`."""
+
+    losses: List[float] = field(default_factory=list)           # mean total loss per epoch
+    epoch_seconds: List[float] = field(default_factory=list)    # training time per epoch (no evaluation)
+    evals: List[Dict[str, float]] = field(default_factory=list)  # {"epoch", "split", metrics...}
+    best_epoch: int = -1
+    stopped_early: bool = False
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        return sum(self.epoch_seconds) / len(self.epoch_seconds) if self.epoch_seconds else float("nan")
+
+
+def save_embeddings(user_emb: Tensor, item_emb: Tensor, path: Union[str, Path]) -> Path:
+    """Write ``{"user": [U, d], "item": [I, d]}`` to ``path`` (``.npz`` for numpy, else torch)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    u, i = user_emb.detach().cpu(), item_emb.detach().cpu()
+    if path.suffix == ".npz":
+        import numpy as np
+        np.savez(path, user=u.numpy(), item=i.numpy())
+    else:
+        torch.save({"user": u, "item": i}, path)
+    return path
+
+
+def load_embeddings(path: Union[str, Path]) -> Tuple[Tensor, Tensor]:
+    """Read what :func:`save_embeddings` wrote.
+
+    Raises:
+        FileNotFoundError: no file. ValueError: the file holds something else.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no embeddings file at {path}")
+    if path.suffix == ".npz":
+        import numpy as np
+        with np.load(path) as z:
+            if "user" not in z or "item" not in z:
+                raise ValueError(f"{path} has no 'user' and 'item' arrays")
+            return torch.from_numpy(z["user"]), torch.from_numpy(z["item"])
+    obj = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(obj, dict) or "user" not in obj or "item" not in obj:
+        raise ValueError(f"{path} does not hold {{'user': tensor, 'item': tensor}}")
+    return obj["user"], obj["item"]
+
+
+class RecTrainer:
+    """Mini-batch training of a recommendation backbone with optional SSL heads.
+
+    Args:
+        backbone: an :class:`MF` / :class:`LightGCN` (anything with ``forward() -> (U, I)``
+            embeddings and an ``ego`` table of ``U + I`` rows).
+        data: the :class:`InteractionData` (train / val / test).
+        heads: SSL heads whose losses are added to the main loss.
+        epochs: maximum number of epochs.
+        batch_size: triples per step (2048 in LightGCN, SGL, SimGCL).
+        lr: Adam learning rate (1e-3).
+        reg: weight of the L2 term on the batch's ego embeddings (1e-4).
+        main_loss: ``"bpr"``, ``"softmax"`` (sampled softmax over in-batch positives and the
+            sampled negatives) or ``"none"`` (heads only).
+        softmax_temperature: temperature of the sampled softmax.
+        num_negatives: negatives per positive.
+        eval_every: evaluate every this many epochs (and after the last).
+        ks: cut-offs of the metrics.
+        monitor: metric used for early stopping / model selection on the validation split.
+        patience: stop after this many evaluations without improvement (validation only).
+        log_test: also evaluate the test split at each evaluation, for monitoring only (never
+            used for selection).
+        max_steps_per_epoch: cut every epoch after this many steps (timing and smoke runs).
+        seed: seeds the sampler (shuffling and negatives); the backbone and heads take their own.
+        device: where to train.
+        progress: show a progress bar.
+
+    Raises:
+        ValueError: bad settings, or several heads define ``propagate``.
+    """
+
+    def __init__(self, backbone: RecBackbone, data: InteractionData, heads: Sequence[nn.Module] = (),
+                 epochs: int = 1000, batch_size: int = 2048, lr: float = 1e-3, reg: float = 1e-4,
+                 main_loss: str = "bpr", softmax_temperature: float = 0.2, num_negatives: int = 1,
+                 eval_every: int = 5, ks: Sequence[int] = (20,), monitor: str = "recall@20",
+                 patience: Optional[int] = 10, log_test: bool = False, max_steps_per_epoch: Optional[int] = None,
+                 seed: int = 0, device: Union[str, torch.device] = "cpu", progress: bool = True) -> None:
+        if epochs < 0:
+            raise ValueError(f"epochs must be >= 0, got {epochs}")
+        if lr <= 0:
+            raise ValueError(f"lr must be > 0, got {lr}")
+        if reg < 0:
+            raise ValueError(f"reg must be >= 0, got {reg}")
+        if main_loss not in _MAIN_LOSSES:
+            raise ValueError(f"unknown main_loss {main_loss!r}; expected one of {_MAIN_LOSSES}")
+        if num_negatives < 1:
+            raise ValueError(f"num_negatives must be >= 1, got {num_negatives}")
+        if eval_every < 1:
+            raise ValueError(f"eval_every must be >= 1, got {eval_every}")
+        if max_steps_per_epoch is not None and max_steps_per_epoch < 1:
+            raise ValueError(f"max_steps_per_epoch must be >= 1, got {max_steps_per_epoch}")
+        self.device = torch.device(device)
+        self.backbone = backbone.to(self.device)
+        self.heads = nn.ModuleList(list(heads)).to(self.device)
+        encoders = [h for h in self.heads if callable(getattr(h, "propagate", None))]
+        if len(encoders) > 1:
+            raise ValueError("at most one head may define propagate(backbone) (it supplies the main embeddings)")
+        self.encoder_head = encoders[0] if encoders else None
+        if main_loss == "none" and not len(self.heads):
+            raise ValueError("main_loss='none' needs at least one head")
+        self.data = data
+        self.epochs, self.batch_size, self.lr, self.reg = int(epochs), int(batch_size), float(lr), float(reg)
+        self.main_loss, self.softmax_temperature = main_loss, float(softmax_temperature)
+        self.eval_every, self.ks, self.monitor = int(eval_every), tuple(ks), monitor
+        self.patience, self.log_test, self.max_steps = patience, log_test, max_steps_per_epoch
+        self.progress = progress
+        self.generator = torch.Generator().manual_seed(seed)
+        self.sampler = BPRSampler(data.train, batch_size, num_negatives, generator=self.generator)
+        # Deduplicated: a head may share parameters with the backbone (a shared item tower).
+        params = list({id(p): p for p in list(self.backbone.parameters()) + list(self.heads.parameters())
+                       if p.requires_grad}.values())
+        self.optimizer = torch.optim.Adam(params, lr=lr)
+        self.history = RecHistory()
+        self.epoch = 0
+
+    # ------------------------------------------------------------------ one step
+    def _encode(self) -> Tuple[Optional[Tensor], Tensor, Tensor, object]:
+        """``(all [U + I, d] or None, user table, item table, views or None)`` of this step."""
+        if self.encoder_head is not None:
+            out = self.encoder_head.propagate(self.backbone)
+            return None, out[0], out[1], (out[2] if len(out) > 2 else None)
+        all_emb = self.backbone.propagate()
+        u, i = self.backbone.split(all_emb)
+        return all_emb, u, i, None
+
+    def loss(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
+        """The total loss of one batch (main loss + L2 on the batch's ego rows + heads)."""
+        all_emb, user_all, item_all, views = self._encode()
+        total = user_all.new_zeros(())
+        if self.main_loss != "none":
+            U, B = self.backbone.num_users, users.numel()
+            # One gather over the concatenated table: one sparse gradient instead of three
+            # dense [N, d] ones (index_select backward materialises its whole input).
+            rows = torch.cat([users, pos + U, neg.reshape(-1) + U])
+            if all_emb is None:  # a head's tables: one concatenation is cheaper than three dense gradients
+                all_emb = torch.cat([user_all, item_all])
+            picked = all_emb.index_select(0, rows)
+            ue, pe, ne = picked[:B], picked[B:2 * B], picked[2 * B:]
+            ne = ne.view(*neg.shape, -1)
+            if self.main_loss == "bpr":
+                total = total + bpr_loss(ue, pe, ne)
+            else:
+                total = total + sampled_softmax_loss(ue, pe, ne.reshape(-1, ne.shape[-1]),
+                                                     temperature=self.softmax_temperature, pos_items=pos)
+            if self.reg > 0:
+                total = total + self.reg * l2_reg_loss(self.backbone.ego.index_select(0, rows), batch_size=B)
+        for head in self.heads:
+            extra = {"views": views} if head is self.encoder_head and views is not None else {}
+            total = total + head(users, pos, user_all, item_all, backbone=self.backbone, **extra)
+        return total
+
+    def step(self, users: Tensor, pos: Tensor, neg: Tensor) -> float:
+        """One optimisation step; returns the loss."""
+        self.backbone.train()
+        self.heads.train()
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self.loss(users.to(self.device), pos.to(self.device), neg.to(self.device))
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"loss became {float(loss)} at epoch {self.epoch}; lower the learning rate")
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.detach())
+
+    def train_epoch(self) -> float:
+        """One pass over the shuffled training pairs (cut at ``max_steps_per_epoch``)."""
+        with torch.no_grad():
+            for head in self.heads:
+                hook = getattr(head, "new_epoch", None)
+                if callable(hook):
+                    hook(self.backbone)
+        n_steps = len(self.sampler) if self.max_steps is None else min(self.max_steps, len(self.sampler))
+        bar = tqdm(total=n_steps, disable=not self.progress, leave=False, desc=f"epoch {self.epoch + 1}/{self.epochs}")
+        total, n = 0.0, 0
+        for users, pos, neg in self.sampler:
+            total += self.step(users, pos, neg)
+            n += 1
+            bar.update(1)
+            if n % 20 == 0:
+                bar.set_postfix(loss=f"{total / n:.4f}")
+            if n >= n_steps:
+                break
+        bar.close()
+        self.epoch += 1
+        return total / max(n, 1)
+
+    # ------------------------------------------------------------------ evaluation
+    @torch.no_grad()
+    def embeddings(self) -> Tuple[Tensor, Tensor]:
+        """The backbone's final ``(user_emb, item_emb)`` in eval mode, without gradients."""
+        self.backbone.eval()
+        u, i = self.backbone()
+        return u.detach(), i.detach()
+
+    def evaluate(self, split: str = "test", ks: Optional[Sequence[int]] = None) -> Dict[str, float]:
+        """Full-ranking metrics on ``"val"`` or ``"test"`` (known items masked).
+
+        Raises:
+            ValueError: unknown split or no validation split.
+        """
+        truth, exclude = self.data.eval_split(split)
+        u, i = self.embeddings()
+        return full_ranking_metrics(u, i, truth, exclude, ks=ks or self.ks)
+
+    # ------------------------------------------------------------------ training
+    def _state(self) -> Dict[str, Dict[str, Tensor]]:
+        return {"backbone": copy.deepcopy(self.backbone.state_dict()), "heads": copy.deepcopy(self.heads.state_dict())}
+
+    def fit(self) -> RecHistory:
+        """Train for ``epochs`` (fewer when early-stopped on validation).
+
+        With a validation split, evaluates it every ``eval_every`` epochs, keeps the weights of
+        the best ``monitor`` score and restores them at the end. Without one, trains all epochs
+        and keeps the last weights: the test split is never used to choose.
+        """
+        has_val = self.data.val is not None
+        best, best_state, bad = -math.inf, None, 0
+        for _ in range(self.epoch, self.epochs):
+            t0 = time.perf_counter()
+            loss = self.train_epoch()
+            self.history.epoch_seconds.append(time.perf_counter() - t0)
+            self.history.losses.append(loss)
+            last = self.epoch == self.epochs
+            if not (has_val or self.log_test) or (self.epoch % self.eval_every and not last):
+                continue
+            rec: Dict[str, float] = {"epoch": self.epoch, "loss": loss}
+            if has_val:
+                val = self.evaluate("val")
+                rec.update({f"val_{k}": v for k, v in val.items() if k != "num_users"})
+                if self.monitor not in val:
+                    raise ValueError(f"monitor {self.monitor!r} is not a computed metric; have {sorted(val)}")
+                score = float(val[self.monitor])
+                if score > best:
+                    best, bad, best_state, self.history.best_epoch = score, 0, self._state(), self.epoch
+                else:
+                    bad += 1
+            if self.log_test:
+                rec.update({f"test_{k}": v for k, v in self.evaluate("test").items() if k != "num_users"})
+            self.history.evals.append(rec)
+            if has_val and self.patience is not None and bad >= self.patience:
+                self.history.stopped_early = True
+                break
+        if best_state is not None:
+            self.backbone.load_state_dict(best_state["backbone"])
+            self.heads.load_state_dict(best_state["heads"])
+        elif self.epoch:
+            self.history.best_epoch = self.epoch
+        return self.history
+
+    def save_embeddings(self, path: Union[str, Path]) -> Path:
+        """Write the final user and item embeddings (see :func:`save_embeddings`)."""
+        return save_embeddings(*self.embeddings(), path)

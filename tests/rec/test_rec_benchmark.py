@@ -1,0 +1,21 @@
+"""benchmarks/rec.py runs end to end at a tiny size and prints the JSON lines it promises."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_rec_benchmark_json_smoke(data_root):
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "rec.py"), "--json", "--root", str(data_root), "--users", "120",
+           "--epochs", "1", "--max-steps", "1", "--models", "lightgcn", "--datasets", "gowalla", "--threads", "1"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    runs = {(r["dataset"], r["model"]) for r in rows}
+    assert runs == {("gowalla[:120]", "lightgcn")} and len(rows) == 2
+    for r in rows:
+        assert {"bench", "dataset", "impl", "metric", "value", "epochs", "seconds", "seconds_per_epoch"} <= set(r)
+        assert r["bench"] == "rec" and r["metric"] in ("recall@20", "ndcg@20") and r["epochs"] == 1
+        assert r["seconds_per_epoch"] > 0 and r["extrapolated"] == (r["steps_per_epoch"] > 1)

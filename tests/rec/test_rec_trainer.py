@@ -1,0 +1,111 @@
+"""graphssl/rec/trainer.py: learning on real data, the head contract, early stopping on
+validation only, reproducibility, saved embeddings."""
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from graphssl.rec import LightGCN, MF, RecTrainer, build_backbone, load_embeddings, save_embeddings
+
+
+def test_lightgcn_learns_on_gowalla_slice(gowalla_2000):
+    d = gowalla_2000
+    tr = RecTrainer(build_backbone("lightgcn", d, seed=0), d, epochs=2, max_steps_per_epoch=5, progress=False)
+    before = tr.evaluate("test")["recall@20"]
+    hist = tr.fit()
+    after = tr.evaluate("test")["recall@20"]
+    assert before < 0.005
+    assert after > 0.03 and after > 10 * before, (before, after)
+    assert hist.losses[1] < hist.losses[0] and len(hist.epoch_seconds) == 2
+    assert hist.evals == [] and hist.best_epoch == 2  # no validation split: nothing is selected on test
+
+
+class RecordingHead(nn.Module):
+    """A head that checks what it is given and adds weight * ||ego||^2."""
+
+    def __init__(self, use_propagate=False):
+        super().__init__()
+        self.weight = nn.Parameter(torch.tensor(0.01))
+        self.calls, self.epochs, self.views_seen = 0, 0, []
+        if use_propagate:
+            self.propagate = self._propagate
+
+    def new_epoch(self, backbone=None, generator=None):
+        assert not torch.is_grad_enabled()
+        self.epochs += 1
+
+    def _propagate(self, backbone):
+        u, i = backbone()
+        return u * 1.0, i * 1.0, {"tag": "mine"}
+
+    def forward(self, users, pos_items, user_emb, item_emb, backbone=None, views=None):
+        assert users.shape == pos_items.shape and users.dtype == torch.long
+        assert user_emb.shape == (backbone.num_users, backbone.dim)
+        assert item_emb.shape == (backbone.num_items, backbone.dim)
+        self.calls += 1
+        self.views_seen.append(views)
+        return self.weight * backbone.ego.pow(2).sum() * 1e-3
+
+
+@pytest.mark.parametrize("use_propagate", [False, True])
+def test_head_contract(small, use_propagate):
+    head = RecordingHead(use_propagate)
+    bb = LightGCN(small.num_users, small.num_items, small.adj, dim=8, num_layers=2, seed=0)
+    tr = RecTrainer(bb, small, [head], epochs=3, batch_size=64, progress=False)
+    w0 = head.weight.detach().clone()
+    tr.fit()
+    steps = 3 * len(tr.sampler)
+    assert head.epochs == 3 and head.calls == steps
+    assert not torch.equal(head.weight.detach(), w0)  # head parameters are optimised too
+    assert head.views_seen == ([{"tag": "mine"}] * steps if use_propagate else [None] * steps)
+    with pytest.raises(ValueError, match="at most one head"):
+        RecTrainer(bb, small, [RecordingHead(True), RecordingHead(True)])
+
+
+def test_early_stopping_selects_on_validation(small):
+    d = small.with_validation(0.3, seed=0)
+    bb = MF(d.num_users, d.num_items, dim=8, seed=0)
+    tr = RecTrainer(bb, d, epochs=30, batch_size=32, lr=0.05, eval_every=1, ks=(5,), monitor="recall@5",
+                    patience=3, log_test=True, progress=False)
+    hist = tr.fit()
+    scores = [e["val_recall@5"] for e in hist.evals]
+    assert len(scores) == len(hist.losses) and all("test_recall@5" in e for e in hist.evals)
+    assert hist.best_epoch == hist.evals[scores.index(max(scores))]["epoch"]
+    assert tr.evaluate("val")["recall@5"] == pytest.approx(max(scores))  # best weights restored
+    if hist.stopped_early:
+        assert len(scores) - 1 - scores.index(max(scores)) == 3
+
+
+def test_reproducible_and_saved(small, tmp_path):
+    def run():
+        bb = LightGCN(small.num_users, small.num_items, small.adj, dim=8, num_layers=2, seed=3)
+        tr = RecTrainer(bb, small, epochs=2, batch_size=50, seed=7, progress=False)
+        tr.fit()
+        return tr
+    a, b = run(), run()
+    ua, ia = a.embeddings()
+    ub, ib = b.embeddings()
+    assert torch.equal(ua, ub) and torch.equal(ia, ib)
+    for name in ("emb.pt", "emb.npz"):
+        p = a.save_embeddings(tmp_path / name)
+        u, i = load_embeddings(p)
+        assert torch.equal(u, ua) and torch.equal(i, ia)
+    torch.save(torch.zeros(2), tmp_path / "bad.pt")
+    with pytest.raises(ValueError, match="does not hold"):
+        load_embeddings(tmp_path / "bad.pt")
+    with pytest.raises(FileNotFoundError):
+        load_embeddings(tmp_path / "missing.pt")
+    assert save_embeddings(ua, ia, tmp_path / "x" / "e.pt").is_file()
+
+
+def test_softmax_and_settings(small):
+    bb = MF(small.num_users, small.num_items, dim=8, seed=0)
+    tr = RecTrainer(bb, small, epochs=3, batch_size=64, main_loss="softmax", num_negatives=2, lr=0.01,
+                    progress=False)
+    hist = tr.fit()
+    assert all(math.isfinite(v) for v in hist.losses) and hist.losses[-1] < hist.losses[0]
+    for kw, msg in [({"main_loss": "hinge"}, "main_loss"), ({"main_loss": "none"}, "needs at least one head"),
+                    ({"lr": 0}, "lr"), ({"eval_every": 0}, "eval_every"), ({"num_negatives": 0}, "num_negatives")]:
+        with pytest.raises(ValueError, match=msg):
+            RecTrainer(bb, small, **kw)
