@@ -1,4 +1,4 @@
-"""The `graphssl` command line: `datasets`, `pretrain`, `evaluate`.
+"""The `graphssl` command line: `datasets`, `pretrain`, `evaluate`, `recommend`.
 
 Every command that reports results accepts ``--json`` and then prints one JSON object
 per line (keys ``command``, ``dataset``, ``impl``, ``metric``, ``value`` and, where they
@@ -194,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seeds", default="0")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_cmd_evaluate)
+
+    from .rec.pipeline import add_recommend_arguments
+    add_recommend_arguments(sub.add_parser(
+        "recommend", help="train a recommender (LightGCN/MF, optionally with an SSL head) and rank all items"))
     return p
 
 

@@ -57,3 +57,11 @@ def test_missing_dataset_files_name_what_to_put_where(tmp_path, capsys):
     assert main(["pretrain", "--method", "sgc", "--dataset", "cora", "--root", str(tmp_path), "--no-download"]) == 2
     err = capsys.readouterr().err
     assert "ind.cora" in err and str(tmp_path) in err
+
+
+def test_recommend_on_a_small_slice(data_root, capsys):
+    assert main(["recommend", "--model", "lightgcn", "--dataset", "gowalla", "--root", str(data_root),
+                 "--users", "300", "--epochs", "1", "--max-steps-per-epoch", "3", "--json"]) == 0
+    recs = _json_lines(capsys.readouterr().out)
+    assert {r["metric"] for r in recs} >= {"recall@20", "ndcg@20"}
+    assert all(r["command"] == "recommend" and r["impl"] == "graphssl" for r in recs)
