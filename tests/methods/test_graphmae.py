@@ -90,4 +90,4 @@ def test_short_pretraining_on_cora_beats_a_random_encoder(data_root):
     random_init = pretrain_node(ds, "graphmae", merge(cfg, {"train": {"epochs": 0}}), seed=0)
     trained = pretrain_node(ds, "graphmae", merge(cfg, {"train": {"epochs": 30}}), seed=0)
     assert trained.test_acc > random_init.test_acc + 0.03, (trained.test_acc, random_init.test_acc)
-    assert trained.test_acc > 0.75
+    assert trained.test_acc > 0.70
