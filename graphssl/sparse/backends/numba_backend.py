@@ -1,0 +1,345 @@
+"""The numba CPU backend: parallel CSR kernels for the core's primitives.
+
+Each kernel runs ``prange`` over chunks of target rows (chunks balanced by rows + edges,
+so one very high-degree row does not stall a thread), reads its inputs through zero-copy
+numpy views of the tensors and writes each output row once. Gathers of source rows are
+bound by memory latency, so the kernels read two rows per step and prefetch the rows of
+the edges a few positions ahead. Every kernel has exactly one
+signature per float dtype: missing edge weights are passed as a one-element array with
+zero strides instead of a separate "unweighted" variant, which keeps compile time (and
+the on-disk cache, ``cache=True``) small.
+
+Only float32 / float64 CPU tensors are supported; :meth:`NumbaBackend.supports` says no
+to anything else so the registry falls back to the torch backend.
+"""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import numba
+import numpy as np
+import torch
+from llvmlite import ir
+from numba import prange, types
+from numba.extending import intrinsic
+from torch import Tensor
+
+from ..backend import Backend
+
+__all__ = ["NumbaBackend"]
+
+# Reassociation and contraction let LLVM vectorise dot products and fuse multiply-adds;
+# no nnan/ninf, so inf and NaN inputs behave as in the torch reference.
+_FAST = {"reassoc", "contract", "nsz"}
+# Row chunks per thread: enough to even out degree skew, few enough to stay cheap.
+_CHUNKS_PER_THREAD = 8
+# Below this much work ((rows + edges) * row width) a call runs on one thread.
+_SERIAL_BELOW = 1 << 18
+# Software prefetch: how many edges ahead, and at most how many 64-byte lines of a row.
+_PREFETCH_EDGES = 8
+_PREFETCH_LINES = 16
+
+
+# ---------------------------------------------------------------------------- kernels
+@intrinsic
+def _prefetch(typingctx, arr, byte_offset):  # pragma: no cover - compiled
+    """Hint the CPU to load the cache line at ``arr``'s data + ``byte_offset`` (no fault
+    if out of range: a prefetch is only a hint)."""
+    if not isinstance(arr, types.Array) or not isinstance(byte_offset, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        ptr = builder.gep(builder.bitcast(data, i8p), [args[1]])
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [i8p], fnty)
+        # read, high temporal locality (keep in L1), data cache
+        builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+    return types.void(arr, byte_offset), codegen
+
+
+@numba.njit(cache=True)
+def _row_chunks(rowptr, nchunks):  # pragma: no cover - compiled
+    """Split rows into ``nchunks`` contiguous ranges of about equal ``rows + edges``."""
+    R = rowptr.shape[0] - 1
+    bounds = np.empty(nchunks + 1, np.int64)
+    bounds[0] = 0
+    total = R + rowptr[R]
+    lo = 0
+    for k in range(1, nchunks):
+        target = (total * k) // nchunks
+        hi = R
+        # first row r with r + rowptr[r] >= target (work is non-decreasing in r)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if mid + rowptr[mid] < target:
+                lo = mid + 1
+            else:
+                hi = mid
+        bounds[k] = lo
+    bounds[nchunks] = R
+    return bounds
+
+
+@numba.njit(inline="always")
+def _prefetch_row(x, col, p, row_bytes, lines):  # pragma: no cover - compiled
+    """Prefetch the first ``lines`` cache lines of source row ``col[p]`` of ``x``."""
+    if p < col.shape[0]:
+        base = col[p] * row_bytes
+        for k in range(lines):
+            _prefetch(x, base + 64 * k)
+
+
+@numba.njit(parallel=True, cache=True, fastmath=_FAST)
+def _spmm_sum_kernel(rowptr, col, val, se, sh, x, out, nchunks, ahead):  # pragma: no cover
+    H = x.shape[1]
+    D = x.shape[2]
+    row_bytes = H * D * x.itemsize
+    lines = min((row_bytes + 63) // 64, _PREFETCH_LINES) if ahead > 0 else 0
+    bounds = _row_chunks(rowptr, nchunks)
+    for ch in prange(nchunks):
+        for r in range(bounds[ch], bounds[ch + 1]):
+            end = rowptr[r + 1]
+            for h in range(H):
+                for d in range(D):
+                    out[r, h, d] = 0.0
+            e = rowptr[r]
+            # Bound by the latency of random row reads: two rows are read per step while
+            # the rows ``ahead`` edges further on are prefetched.
+            while e + 1 < end:
+                _prefetch_row(x, col, e + ahead, row_bytes, lines)
+                _prefetch_row(x, col, e + ahead + 1, row_bytes, lines)
+                c0 = col[e]
+                c1 = col[e + 1]
+                for h in range(H):
+                    w0 = val[e * se, h * sh]
+                    w1 = val[(e + 1) * se, h * sh]
+                    for d in range(D):
+                        out[r, h, d] += w0 * x[c0, h, d] + w1 * x[c1, h, d]
+                e += 2
+            if e < end:
+                c0 = col[e]
+                for h in range(H):
+                    w0 = val[e * se, h * sh]
+                    for d in range(D):
+                        out[r, h, d] += w0 * x[c0, h, d]
+
+
+@numba.njit(parallel=True, cache=True)
+def _spmm_max_kernel(rowptr, col, val, se, sh, x, sign, out, arg, nchunks, ahead):  # pragma: no cover
+    H = x.shape[1]
+    D = x.shape[2]
+    row_bytes = H * D * x.itemsize
+    lines = min((row_bytes + 63) // 64, _PREFETCH_LINES) if ahead > 0 else 0
+    bounds = _row_chunks(rowptr, nchunks)
+    for ch in prange(nchunks):
+        for r in range(bounds[ch], bounds[ch + 1]):
+            start = rowptr[r]
+            end = rowptr[r + 1]
+            if start == end:
+                for h in range(H):
+                    for d in range(D):
+                        out[r, h, d] = 0.0
+                        arg[r, h, d] = -1
+                continue
+            c = col[start]
+            for h in range(H):
+                w = val[start * se, h * sh]
+                for d in range(D):
+                    out[r, h, d] = w * x[c, h, d]
+                    arg[r, h, d] = start
+            for e in range(start + 1, end):
+                _prefetch_row(x, col, e + ahead, row_bytes, lines)
+                c = col[e]
+                for h in range(H):
+                    w = val[e * se, h * sh]
+                    for d in range(D):
+                        v = w * x[c, h, d]
+                        o = out[r, h, d]
+                        # sign = -1 turns max into min; strict '>' keeps the first on ties.
+                        better = sign * v > sign * o
+                        out[r, h, d] = v if better else o
+                        arg[r, h, d] = e if better else arg[r, h, d]
+
+
+@numba.njit(parallel=True, cache=True, fastmath=_FAST)
+def _sddmm_kernel(rowptr, col, a, b, out, nchunks, ahead):  # pragma: no cover - compiled
+    H = a.shape[1]
+    D = a.shape[2]
+    row_bytes = H * D * b.itemsize
+    lines = min((row_bytes + 63) // 64, _PREFETCH_LINES) if ahead > 0 else 0
+    bounds = _row_chunks(rowptr, nchunks)
+    for ch in prange(nchunks):
+        for r in range(bounds[ch], bounds[ch + 1]):
+            end = rowptr[r + 1]
+            e = rowptr[r]
+            while e + 1 < end:
+                _prefetch_row(b, col, e + ahead, row_bytes, lines)
+                _prefetch_row(b, col, e + ahead + 1, row_bytes, lines)
+                c0 = col[e]
+                c1 = col[e + 1]
+                for h in range(H):
+                    s0 = 0.0
+                    s1 = 0.0
+                    for d in range(D):
+                        s0 += a[r, h, d] * b[c0, h, d]
+                        s1 += a[r, h, d] * b[c1, h, d]
+                    out[e, h] = s0
+                    out[e + 1, h] = s1
+                e += 2
+            if e < end:
+                c0 = col[e]
+                for h in range(H):
+                    s0 = 0.0
+                    for d in range(D):
+                        s0 += a[r, h, d] * b[c0, h, d]
+                    out[e, h] = s0
+
+
+@numba.njit(parallel=True, cache=True)
+def _segment_softmax_kernel(rowptr, s, out, nchunks):  # pragma: no cover - compiled
+    H = s.shape[1]
+    bounds = _row_chunks(rowptr, nchunks)
+    for ch in prange(nchunks):
+        for r in range(bounds[ch], bounds[ch + 1]):
+            start = rowptr[r]
+            end = rowptr[r + 1]
+            for h in range(H):
+                mx = -np.inf
+                for e in range(start, end):
+                    if s[e, h] > mx:
+                        mx = s[e, h]
+                tot = 0.0
+                for e in range(start, end):
+                    v = np.exp(s[e, h] - mx)
+                    out[e, h] = v
+                    tot += v
+                for e in range(start, end):
+                    out[e, h] = out[e, h] / tot
+
+
+@numba.njit(parallel=True, cache=True)
+def _segment_softmax_backward_kernel(rowptr, out, grad, gin, nchunks):  # pragma: no cover
+    H = out.shape[1]
+    bounds = _row_chunks(rowptr, nchunks)
+    for ch in prange(nchunks):
+        for r in range(bounds[ch], bounds[ch + 1]):
+            start = rowptr[r]
+            end = rowptr[r + 1]
+            for h in range(H):
+                dot = 0.0
+                for e in range(start, end):
+                    dot += out[e, h] * grad[e, h]
+                for e in range(start, end):
+                    gin[e, h] = out[e, h] * (grad[e, h] - dot)
+
+
+# ---------------------------------------------------------------------------- helpers
+def _chunks(rowptr: np.ndarray, num_edges: int, width: int) -> int:
+    """Set numba's thread count for this call and return the number of row chunks.
+
+    Follows torch's thread count (capped by numba's pool); small inputs run on one
+    thread, since waking the pool costs more than the work.
+    """
+    rows = rowptr.shape[0] - 1
+    if (rows + num_edges) * max(width, 1) < _SERIAL_BELOW:
+        n = 1
+    else:
+        n = max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
+    if numba.get_num_threads() != n:
+        numba.set_num_threads(n)
+    return max(1, min(rows, _CHUNKS_PER_THREAD * n))
+
+
+def _view(t: Tensor) -> np.ndarray:
+    """Zero-copy numpy view of a (made) contiguous CPU tensor."""
+    return t.detach().contiguous().numpy()
+
+
+def _index(t: Tensor) -> np.ndarray:
+    return _view(t if t.dtype == torch.int64 else t.long())
+
+
+def _weights(value: Optional[Tensor], dtype: torch.dtype) -> Tuple[np.ndarray, int, int]:
+    """Edge weights as ``(array [E, Hv], edge stride, head stride)``; None -> a broadcast 1."""
+    if value is None:
+        return _ONE[dtype], 0, 0
+    v = _view((value if value.dim() == 2 else value.unsqueeze(1)).to(dtype))
+    return v, 1, (1 if v.shape[1] > 1 else 0)
+
+
+def _flat_heads(x: Tensor, sh: int) -> Tensor:
+    """With one weight per edge the heads are independent columns: fold them into D so
+    the innermost loop is long and vectorises well."""
+    if sh == 0 and x.size(1) > 1:
+        return x.reshape(x.size(0), 1, x.size(1) * x.size(2))
+    return x
+
+
+# The weight of every edge when none are given (read through zero strides).
+_ONE = {torch.float32: np.ones((1, 1), np.float32), torch.float64: np.ones((1, 1), np.float64)}
+
+
+# ---------------------------------------------------------------------------- backend
+class NumbaBackend(Backend):
+    """Parallel numba kernels for float32 / float64 CPU tensors.
+
+    Follows ``torch.get_num_threads()`` (capped by ``NUMBA_NUM_THREADS``). Inputs are
+    trusted: indices are not range-checked here (:class:`~graphssl.sparse.Graph` and the
+    ops in :mod:`graphssl.sparse.ops` validate them).
+    """
+
+    name = "numba"
+
+    def supports(self, device: torch.device, dtype: torch.dtype) -> bool:
+        return torch.device(device).type == "cpu" and dtype in (torch.float32, torch.float64)
+
+    def spmm_sum(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor) -> Tensor:
+        R = rowptr.numel() - 1
+        val, se, sh = _weights(value, x.dtype)
+        xf = _flat_heads(x.contiguous(), sh)
+        out = torch.empty((R,) + tuple(xf.shape[1:]), dtype=x.dtype)
+        rp = _index(rowptr)
+        nchunks = _chunks(rp, col.numel(), xf.size(1) * xf.size(2))
+        _spmm_sum_kernel(rp, _index(col), val, se, sh, _view(xf), out.numpy(), nchunks, _PREFETCH_EDGES)
+        return out.view((R,) + tuple(x.shape[1:]))
+
+    def spmm_max(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor,
+                 minimum: bool = False) -> Tuple[Tensor, Tensor]:
+        R = rowptr.numel() - 1
+        val, se, sh = _weights(value, x.dtype)
+        xf = _flat_heads(x.contiguous(), sh)
+        shape = (R,) + tuple(xf.shape[1:])
+        out = torch.empty(shape, dtype=x.dtype)
+        arg = torch.empty(shape, dtype=torch.int64)
+        rp = _index(rowptr)
+        nchunks = _chunks(rp, col.numel(), xf.size(1) * xf.size(2))
+        _spmm_max_kernel(rp, _index(col), val, se, sh, _view(xf), -1.0 if minimum else 1.0,
+                         out.numpy(), arg.numpy(), nchunks, _PREFETCH_EDGES)
+        final = (R,) + tuple(x.shape[1:])
+        return out.view(final), arg.view(final)
+
+    def sddmm(self, rowptr: Tensor, col: Tensor, a: Tensor, b: Tensor) -> Tensor:
+        a = a.contiguous()
+        out = torch.empty((col.numel(), a.size(1)), dtype=a.dtype)
+        rp = _index(rowptr)
+        nchunks = _chunks(rp, col.numel(), a.size(1) * a.size(2))
+        _sddmm_kernel(rp, _index(col), _view(a), _view(b.to(a.dtype)), out.numpy(), nchunks, _PREFETCH_EDGES)
+        return out
+
+    def segment_softmax(self, rowptr: Tensor, scores: Tensor) -> Tensor:
+        s = scores if scores.dim() == 2 else scores.unsqueeze(1)
+        out = torch.empty(s.shape, dtype=s.dtype)
+        rp = _index(rowptr)
+        _segment_softmax_kernel(rp, _view(s), out.numpy(), _chunks(rp, s.size(0), s.size(1)))
+        return out.view(scores.shape)
+
+    def segment_softmax_backward(self, rowptr: Tensor, out: Tensor, grad: Tensor) -> Tensor:
+        o = out if out.dim() == 2 else out.unsqueeze(1)
+        g = grad.reshape(o.shape).to(o.dtype)
+        gin = torch.empty(o.shape, dtype=o.dtype)
+        rp = _index(rowptr)
+        _segment_softmax_backward_kernel(rp, _view(o), _view(g), gin.numpy(), _chunks(rp, o.size(0), o.size(1)))
+        return gin.view(out.shape)

@@ -1,0 +1,202 @@
+"""The numba CPU backend against the torch reference backend, and gradients through it."""
+import pytest
+import torch
+
+numba = pytest.importorskip("numba")
+
+from graphssl.sparse import Graph, edge_softmax, get_backend, sddmm, segment_softmax, spmm, use_backend  # noqa: E402
+from graphssl.sparse.backends.numba_backend import NumbaBackend  # noqa: E402
+from graphssl.sparse.backends.torch_backend import TorchBackend  # noqa: E402
+
+NB, TB = NumbaBackend(), TorchBackend()
+DTYPES = [torch.float32, torch.float64]
+
+
+def _tol(dtype):
+    return dict(rtol=1e-5, atol=1e-5) if dtype == torch.float32 else dict(rtol=1e-10, atol=1e-10)
+
+
+def _awkward_csr(num_dst: int, num_src: int, seed: int, hub: int = 300):
+    """CSR with empty rows, unused sources, self-loops, duplicate edges and one hub row."""
+    g = torch.Generator().manual_seed(seed)
+    counts = torch.randint(0, 5, (num_dst,), generator=g)
+    counts[1] = 0
+    counts[num_dst - 1] = 0
+    counts[2] = hub  # a very high-degree row
+    rowptr = torch.zeros(num_dst + 1, dtype=torch.long)
+    rowptr[1:] = counts.cumsum(0)
+    E = int(rowptr[-1])
+    # sources drawn from the first 3/4 only: the rest are isolated
+    col = torch.randint(0, max(1, (3 * num_src) // 4), (E,), generator=g)
+    s3 = int(rowptr[3])
+    col[s3 - 6:s3 - 3] = 5  # duplicate edges in the hub row
+    if num_src == num_dst:
+        col[rowptr[4]:rowptr[5]] = 4  # self-loops
+    # keep each row sorted, as Graph's CSR is
+    row = torch.repeat_interleave(torch.arange(num_dst), counts)
+    col = col[torch.argsort(row * num_src + col, stable=True)]
+    return rowptr, col
+
+
+def _value(kind, E, H, dtype, g):
+    if kind is None:
+        return None
+    return torch.randn(E, 1 if kind == "e1" else H, generator=g, dtype=dtype)
+
+
+SHAPES = [(30, 30), (20, 35), (40, 12)]  # square and bipartite (num_dst, num_src)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("H", [1, 3])
+@pytest.mark.parametrize("vkind", [None, "e1", "eh"])
+def test_spmm_matches_torch(dtype, shape, H, vkind):
+    num_dst, num_src = shape
+    rowptr, col = _awkward_csr(num_dst, num_src, seed=H + num_src)
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(num_src, H, 5, generator=g, dtype=dtype)  # D=5: not a power of 2
+    value = _value(vkind, col.numel(), H, dtype, g)
+    torch.testing.assert_close(NB.spmm_sum(rowptr, col, value, x), TB.spmm_sum(rowptr, col, value, x),
+                               **_tol(dtype))
+    for minimum in (False, True):
+        out, arg = NB.spmm_max(rowptr, col, value, x, minimum)
+        ref_out, ref_arg = TB.spmm_max(rowptr, col, value, x, minimum)
+        torch.testing.assert_close(out, ref_out, rtol=0, atol=0)
+        assert torch.equal(arg, ref_arg)
+        assert bool((arg[1] == -1).all()) and bool((out[1] == 0).all())  # empty row
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_spmm_max_ties_pick_first_edge(dtype):
+    rowptr, col = _awkward_csr(25, 25, seed=3)
+    x = torch.randint(-2, 3, (25, 2, 3)).to(dtype)  # few distinct values: many ties
+    for minimum in (False, True):
+        out, arg = NB.spmm_max(rowptr, col, None, x, minimum)
+        ref_out, ref_arg = TB.spmm_max(rowptr, col, None, x, minimum)
+        assert torch.equal(out, ref_out) and torch.equal(arg, ref_arg)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("H", [1, 4])
+def test_edge_primitives_match_torch(dtype, shape, H):
+    num_dst, num_src = shape
+    rowptr, col = _awkward_csr(num_dst, num_src, seed=7)
+    g = torch.Generator().manual_seed(2)
+    E = col.numel()
+    a = torch.randn(num_dst, H, 7, generator=g, dtype=dtype)
+    b = torch.randn(num_src, H, 7, generator=g, dtype=dtype)
+    torch.testing.assert_close(NB.sddmm(rowptr, col, a, b), TB.sddmm(rowptr, col, a, b), **_tol(dtype))
+    scores = 3 * torch.randn(E, H, generator=g, dtype=dtype)
+    out = NB.segment_softmax(rowptr, scores)
+    torch.testing.assert_close(out, TB.segment_softmax(rowptr, scores), **_tol(dtype))
+    grad = torch.randn(E, H, generator=g, dtype=dtype)
+    torch.testing.assert_close(NB.segment_softmax_backward(rowptr, out, grad),
+                               TB.segment_softmax_backward(rowptr, out, grad), **_tol(dtype))
+
+
+def test_softmax_with_masked_scores_matches_torch():
+    rowptr = torch.tensor([0, 3, 5, 5, 6])
+    s = torch.tensor([[0.5], [-float("inf")], [2.0], [-float("inf")], [-float("inf")], [1.0]], dtype=torch.float64)
+    torch.testing.assert_close(NB.segment_softmax(rowptr, s), TB.segment_softmax(rowptr, s), equal_nan=True)
+
+
+def test_empty_graph_and_no_rows():
+    x = torch.randn(4, 2, 3)
+    rowptr, col = torch.zeros(4, dtype=torch.long), torch.zeros(0, dtype=torch.long)
+    assert torch.equal(NB.spmm_sum(rowptr, col, None, x), torch.zeros(3, 2, 3))
+    out, arg = NB.spmm_max(rowptr, col, torch.zeros(0, 1), x)
+    assert torch.equal(out, torch.zeros(3, 2, 3)) and bool((arg == -1).all())
+    assert NB.sddmm(rowptr, col, torch.randn(3, 2, 3), x).shape == (0, 2)
+    assert NB.segment_softmax(rowptr, torch.zeros(0, 2)).shape == (0, 2)
+    none = torch.zeros(1, dtype=torch.long)
+    assert NB.spmm_sum(none, col, None, x).shape == (0, 2, 3)
+
+
+def test_non_contiguous_inputs():
+    rowptr, col = _awkward_csr(10, 10, seed=4)
+    x = torch.randn(3, 10, 4).transpose(0, 1)  # [10, 3, 4], not contiguous
+    w = torch.randn(2, col.numel()).t()  # [E, 2] view; only column 0 used below
+    v = w[:, :1]
+    torch.testing.assert_close(NB.spmm_sum(rowptr, col, v, x), TB.spmm_sum(rowptr, col, v, x))
+
+
+def test_supports_and_automatic_selection():
+    assert NB.supports(torch.device("cpu"), torch.float32) and NB.supports(torch.device("cpu"), torch.float64)
+    assert not NB.supports(torch.device("cpu"), torch.float16)
+    assert not NB.supports(torch.device("cpu"), torch.bfloat16)
+    assert not NB.supports(torch.device("meta"), torch.float32)
+    assert isinstance(get_backend(torch.zeros(1)), NumbaBackend)
+    assert get_backend(torch.zeros(1, dtype=torch.float16)).name == "torch"
+    with use_backend("numba"), pytest.raises(ValueError, match="numba"):
+        get_backend(torch.zeros(1, dtype=torch.float16))
+
+
+def test_follows_torch_thread_count():
+    before = torch.get_num_threads()
+    rowptr = torch.arange(0, 5001, 5)  # 1000 rows of 5 edges: big enough to run in parallel
+    col = torch.randint(0, 1000, (5000,), generator=torch.Generator().manual_seed(0))
+    x = torch.randn(1000, 1, 64)
+    try:
+        for n in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            torch.set_num_threads(n)
+            NB.spmm_sum(rowptr, col, None, x)
+            assert numba.get_num_threads() == n
+        NB.spmm_sum(rowptr[:3], col[:10], None, x)  # tiny: one thread
+        assert numba.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+# ---------------------------------------------------------------------------- autograd
+def _graph(num_dst, num_src, seed, dedup=False):
+    rowptr, col = _awkward_csr(num_dst, num_src, seed, hub=12)  # small: gradcheck is O(inputs)
+    g = Graph(rowptr, col, num_src_nodes=num_src)
+    return g.coalesce() if dedup else g
+
+
+@pytest.mark.parametrize("shape", [(12, 12), (9, 14)])
+def test_gradcheck_public_ops(shape):
+    num_dst, num_src = shape
+    g = _graph(num_dst, num_src, seed=11)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(num_src, 2, 3, generator=gen, dtype=torch.float64).requires_grad_()
+    w1 = torch.rand(g.num_edges, generator=gen, dtype=torch.float64).add_(0.5).requires_grad_()
+    wh = torch.rand(g.num_edges, 2, generator=gen, dtype=torch.float64).add_(0.5).requires_grad_()
+    xd = torch.randn(num_dst, 2, 3, generator=gen, dtype=torch.float64).requires_grad_()
+    s = torch.randn(g.num_edges, 2, generator=gen, dtype=torch.float64).requires_grad_()
+    with use_backend("numba"):
+        assert torch.autograd.gradcheck(lambda x, w: spmm(g, x, "sum", w), (x, w1))
+        assert torch.autograd.gradcheck(lambda x, w: spmm(g, x, "mean", w), (x, wh))
+        assert torch.autograd.gradcheck(lambda x: spmm(g, x.flatten(1), "sum"), (x,))
+        assert torch.autograd.gradcheck(lambda a, b: sddmm(g, a, b), (xd, x))
+        assert torch.autograd.gradcheck(lambda s: edge_softmax(g, s), (s,))
+        assert torch.autograd.gradcheck(lambda s: segment_softmax(s[:, 0], g.rowptr), (s,))
+
+
+def test_gradcheck_max_min():
+    g = _graph(10, 13, seed=12, dedup=True)  # no duplicate edges: no exact ties
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(13, 2, 3, generator=gen, dtype=torch.float64).requires_grad_()
+    w = torch.rand(g.num_edges, 2, generator=gen, dtype=torch.float64).add_(0.5).requires_grad_()
+    with use_backend("numba"):
+        for reduce in ("max", "min"):
+            assert torch.autograd.gradcheck(lambda x, w: spmm(g, x, reduce, w), (x, w))
+
+
+def test_ops_agree_across_backends_float32():
+    g = _graph(40, 40, seed=13)
+    gen = torch.Generator().manual_seed(2)
+    x = torch.randn(40, 6, generator=gen)
+    w = torch.rand(g.num_edges, generator=gen)
+    outs = {}
+    for name in ("torch", "numba"):
+        xr = x.clone().requires_grad_()
+        wr = w.clone().requires_grad_()
+        with use_backend(name):
+            y = spmm(g, xr, "sum", wr) + spmm(g, xr, "max")
+            y.square().sum().backward()
+        outs[name] = (y.detach(), xr.grad, wr.grad)
+    for a, b in zip(outs["torch"], outs["numba"]):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
