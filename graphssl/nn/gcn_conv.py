@@ -5,6 +5,7 @@ from typing import Optional
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 from ..sparse.ops import spmm
 from .graph_views import GraphLike, check_layer_input, gcn_normalized, with_self_loops
@@ -68,14 +69,24 @@ class GCNConv(nn.Module):
         else:
             g = graph if edge_weight is None else graph.with_value(edge_weight)
             g, w = (with_self_loops(g) if self.add_self_loops else g), None
-        # Transform first when it shrinks the features: the aggregation then moves less data.
-        if self.out_dim <= self.in_dim:
-            out = spmm(g, self.lin(x), "sum", w)
-        else:
-            out = self.lin(spmm(g, x, "sum", w))
-        if self.bias is not None:
-            out = out + self.bias
-        return out
+        if not self._transform_first(x):  # the bias rides along in one addmm
+            return F.linear(spmm(g, x, "sum", w), self.lin.weight, self.bias)
+        out = spmm(g, self.lin(x), "sum", w)
+        return out if self.bias is None else out + self.bias
+
+    def _transform_first(self, x: Tensor) -> bool:
+        """Pick the order ``A (X W)`` or ``(A X) W`` that moves fewer features through spmm.
+
+        The aggregation is memory-bound, so its cost is its feature width times the number
+        of spmm calls: transform-first aggregates ``out_dim`` features forward and again
+        backward (to reach ``W``'s gradient); aggregate-first aggregates ``in_dim`` features
+        forward and backward only when ``x`` itself needs a gradient (``W``'s gradient is
+        then ``(A X)^T G``, a dense product).
+        """
+        grad = torch.is_grad_enabled()
+        weight_grad = grad and self.lin.weight.requires_grad
+        x_grad = grad and x.requires_grad
+        return self.out_dim * (1 + weight_grad) <= self.in_dim * (1 + x_grad)
 
     def extra_repr(self) -> str:
         return f"{self.in_dim}, {self.out_dim}, add_self_loops={self.add_self_loops}, normalize={self.normalize}"

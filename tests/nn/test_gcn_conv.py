@@ -41,6 +41,29 @@ def test_explicit_edge_weight_and_gradients(make_graph):
     conv(g.with_value(w), x).sum().backward()
 
 
+@pytest.mark.parametrize("in_dim,out_dim,x_grad,expect_transform_first",
+                         [(4, 4, False, False), (4, 4, True, True), (8, 3, False, True), (3, 8, True, False),
+                          (4, 7, False, False)])
+def test_order_follows_spmm_cost_and_gives_same_gradients(make_graph, monkeypatch, in_dim, out_dim, x_grad,
+                                                          expect_transform_first):
+    """Aggregate-first when x needs no gradient saves the backward spmm; either order gives
+    the same output and gradients."""
+    g = make_graph(seed=7)
+    x = torch.randn(g.num_nodes, in_dim, requires_grad=x_grad)
+    conv = GCNConv(in_dim, out_dim)
+    assert conv._transform_first(x) is expect_transform_first
+    results = []
+    for order in (True, False):
+        monkeypatch.setattr(conv, "_transform_first", lambda _x, o=order: o)
+        conv.zero_grad(set_to_none=True)
+        x.grad = None
+        out = conv(g, x)
+        out.sin().sum().backward()
+        results.append((out.detach(), conv.lin.weight.grad.clone(), None if x.grad is None else x.grad.clone()))
+    torch.testing.assert_close(results[0], results[1], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(results[0][0], dense_gcn(g, x.detach(), conv), atol=1e-5, rtol=1e-5)
+
+
 def test_norm_is_cached_per_graph(make_graph):
     g = make_graph(seed=3)
     conv = GCNConv(4, 4)
