@@ -81,40 +81,50 @@ def _load_node_dataset(name: str, root: Optional[str], download: bool = True):
     from .datasets import load_dataset
     ds = load_dataset(name, root=root, download=download)
     if not hasattr(ds, "graph") or not hasattr(ds, "x"):
-        raise ValueError(f"dataset {name!r} is not a node-level dataset; pretrain/evaluate need one "
-                         "(graph-level runs: benchmarks/graphmae.py --task graph)")
+        raise ValueError(f"dataset {name!r} is not a node-level dataset; evaluate needs one "
+                         "(graph-level embeddings are scored by `graphssl pretrain` with the SVM protocol)")
     return ds
 
 
 def _cmd_pretrain(args: argparse.Namespace) -> int:
     from .config import load_config, merge
     from .eval import mean_std
-    from .pipeline import pretrain_node
+    from .datasets import GraphDataset, load_dataset
+    from .pipeline import pretrain_graph, pretrain_node
 
     seeds = parse_seeds(args.seeds)
     cfg = load_config(args.method, args.dataset, args.config)
     if args.epochs is not None:
         cfg = merge(cfg, {"train": {"epochs": args.epochs}})
-    ds = _load_node_dataset(args.dataset, args.root, not args.no_download)
+    ds = load_dataset(args.dataset, root=args.root, download=not args.no_download)
+    node_level = hasattr(ds, "graph") and hasattr(ds, "x")
+    if not node_level and not isinstance(ds, GraphDataset):
+        raise ValueError(f"dataset {args.dataset!r} is neither a node- nor a graph-classification dataset; "
+                         "pretrain needs one (recommendation data: graphssl recommend)")
+    # node tasks: linear probe on the split; graph tasks: SVM 10-fold on pooled embeddings
+    run, metric = (pretrain_node, "linear_probe_test_acc") if node_level else (pretrain_graph, "svm_10fold_acc")
     records, accs = [], []
     t_all = time.perf_counter()
     for seed in seeds:
-        r = pretrain_node(ds, args.method, cfg, seed, args.device, progress=not args.json and sys.stderr.isatty())
+        r = run(ds, args.method, cfg, seed, args.device, progress=not args.json and sys.stderr.isatty())
         accs.append(r.test_acc)
         records.append({"command": "pretrain", "dataset": args.dataset, "impl": "graphssl", "method": args.method,
-                        "metric": "linear_probe_test_acc", "value": r.test_acc, "val_acc": r.val_acc,
+                        "metric": metric, "value": r.test_acc,
+                        **({"val_acc": r.val_acc} if node_level else {"fold_std": r.test_std}),
                         "rankme": round(r.rankme, 2), "seed": seed, "seconds": round(r.seconds, 3)})
         if args.save_embeddings and seed == seeds[0]:
             _save_embeddings(r.embeddings, Path(args.save_embeddings))
     m, s = mean_std(accs)
     summary = {"command": "pretrain", "dataset": args.dataset, "impl": "graphssl", "method": args.method,
-               "metric": "linear_probe_test_acc", "value": m, "std": s, "seeds": seeds,
+               "metric": metric, "value": m, "std": s, "seeds": seeds,
                "seconds": round(time.perf_counter() - t_all, 3)}
     if args.json:
         _emit(records + [summary], True, [])
     else:
-        _emit(records, False, ["dataset", "method", "seed", "value", "val_acc", "rankme", "seconds"])
-        print(f"\n{args.method} on {args.dataset}: linear-probe test accuracy "
+        _emit(records, False, ["dataset", "method", "seed", "value", "val_acc" if node_level else "fold_std",
+                               "rankme", "seconds"])
+        protocol = "linear-probe test accuracy" if node_level else "SVM 10-fold accuracy"
+        print(f"\n{args.method} on {args.dataset}: {protocol} "
               f"{100 * m:.2f} ± {100 * s:.2f} over {len(seeds)} seed(s)")
     return 0
 

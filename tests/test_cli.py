@@ -43,6 +43,16 @@ def test_pretrain_baseline_and_evaluate_round_trip(data_root, tmp_path, capsys):
     assert ev["value"] == pytest.approx(recs[0]["value"], abs=1e-6)
 
 
+def test_pretrain_graph_level_dataset_uses_the_svm_protocol(data_root, capsys):
+    assert main(["pretrain", "--method", "graphmae", "--dataset", "mutag", "--root", str(data_root),
+                 "--seeds", "0", "--epochs", "2", "--json"]) == 0
+    recs = _json_lines(capsys.readouterr().out)
+    assert recs[-1]["metric"] == "svm_10fold_acc" and 0.6 < recs[-1]["value"] <= 1.0
+    assert "fold_std" in recs[0] and "val_acc" not in recs[0]
+    assert main(["pretrain", "--method", "graphmae", "--dataset", "gowalla", "--root", str(data_root)]) == 2
+    assert "graphssl recommend" in capsys.readouterr().err
+
+
 def test_user_errors_are_one_line_and_exit_2(data_root, tmp_path, capsys):
     assert main(["pretrain", "--method", "nope", "--dataset", "cora", "--root", str(data_root)]) == 2
     assert "unknown method 'nope'" in capsys.readouterr().err

@@ -149,6 +149,33 @@ def test_follows_torch_thread_count():
         torch.set_num_threads(before)
 
 
+def test_concurrent_calls_from_threads_are_serialised_and_correct():
+    """The workqueue layer aborts on concurrent launches; the backend's lock prevents that."""
+    from concurrent.futures import ThreadPoolExecutor
+    rowptr = torch.arange(0, 40001, 8)  # big enough to run in parallel
+    col = torch.randint(0, 5000, (40000,), generator=torch.Generator().manual_seed(1))
+    xs = [torch.randn(5000, 1, 32, generator=torch.Generator().manual_seed(s)) for s in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda x: NB.spmm_sum(rowptr, col, None, x), xs))
+    for x, out in zip(xs, outs):
+        torch.testing.assert_close(out, TB.spmm_sum(rowptr, col, None, x))
+
+
+def test_threading_layer_default_and_user_choice():
+    """Without a user choice the backend picks workqueue (no spinning workers competing with
+    torch's OpenMP pool); NUMBA_THREADING_LAYER still wins."""
+    import os
+    import subprocess
+    import sys
+    code = ("import torch; from graphssl.sparse import Graph, spmm; import numba;"
+            "g = Graph.from_edge_index(torch.randint(0, 3000, (2, 300000)), 3000);"
+            "spmm(g, torch.randn(3000, 64)); print(numba.threading_layer())")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-1000:]
+    assert out.stdout.strip().splitlines()[-1] == "workqueue"
+
+
 # ---------------------------------------------------------------------------- autograd
 def _graph(num_dst, num_src, seed, dedup=False):
     rowptr, col = _awkward_csr(num_dst, num_src, seed, hub=12)  # small: gradcheck is O(inputs)

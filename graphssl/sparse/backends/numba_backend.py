@@ -9,11 +9,19 @@ signature per float dtype: missing edge weights are passed as a one-element arra
 zero strides instead of a separate "unweighted" variant, which keeps compile time (and
 the on-disk cache, ``cache=True``) small.
 
+Threads: unless the user picked one (``NUMBA_THREADING_LAYER``), kernels run on numba's
+``workqueue`` layer. Its workers sleep between calls, whereas the OpenMP layer's workers
+spin for a while after each call, competing with torch's own OpenMP pool for the same cores:
+on 2 cores that slowed the small torch ops between kernel calls by orders of magnitude.
+``workqueue`` must not be entered by two threads at once, so launches take a lock.
+
 Only float32 / float64 CPU tensors are supported; :meth:`NumbaBackend.supports` says no
 to anything else so the registry falls back to the torch backend.
 """
 from __future__ import annotations
 
+import os
+import threading
 from typing import Optional, Tuple
 
 import numba
@@ -38,6 +46,11 @@ _SERIAL_BELOW = 1 << 18
 # Software prefetch: how many edges ahead, and at most how many 64-byte lines of a row.
 _PREFETCH_EDGES = 8
 _PREFETCH_LINES = 16
+
+if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":
+    numba.config.THREADING_LAYER = "workqueue"
+# Serialises kernel launches from concurrent Python threads (workqueue is not thread-safe).
+_LAUNCH = threading.Lock()
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -303,7 +316,8 @@ class NumbaBackend(Backend):
         out = torch.empty((R,) + tuple(xf.shape[1:]), dtype=x.dtype)
         rp = _index(rowptr)
         nchunks = _chunks(rp, col.numel(), xf.size(1) * xf.size(2))
-        _spmm_sum_kernel(rp, _index(col), val, se, sh, _view(xf), out.numpy(), nchunks, _PREFETCH_EDGES)
+        with _LAUNCH:
+            _spmm_sum_kernel(rp, _index(col), val, se, sh, _view(xf), out.numpy(), nchunks, _PREFETCH_EDGES)
         return out.view((R,) + tuple(x.shape[1:]))
 
     def spmm_max(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor,
@@ -316,8 +330,9 @@ class NumbaBackend(Backend):
         arg = torch.empty(shape, dtype=torch.int64)
         rp = _index(rowptr)
         nchunks = _chunks(rp, col.numel(), xf.size(1) * xf.size(2))
-        _spmm_max_kernel(rp, _index(col), val, se, sh, _view(xf), -1.0 if minimum else 1.0,
-                         out.numpy(), arg.numpy(), nchunks, _PREFETCH_EDGES)
+        with _LAUNCH:
+            _spmm_max_kernel(rp, _index(col), val, se, sh, _view(xf), -1.0 if minimum else 1.0,
+                             out.numpy(), arg.numpy(), nchunks, _PREFETCH_EDGES)
         final = (R,) + tuple(x.shape[1:])
         return out.view(final), arg.view(final)
 
@@ -326,14 +341,16 @@ class NumbaBackend(Backend):
         out = torch.empty((col.numel(), a.size(1)), dtype=a.dtype)
         rp = _index(rowptr)
         nchunks = _chunks(rp, col.numel(), a.size(1) * a.size(2))
-        _sddmm_kernel(rp, _index(col), _view(a), _view(b.to(a.dtype)), out.numpy(), nchunks, _PREFETCH_EDGES)
+        with _LAUNCH:
+            _sddmm_kernel(rp, _index(col), _view(a), _view(b.to(a.dtype)), out.numpy(), nchunks, _PREFETCH_EDGES)
         return out
 
     def segment_softmax(self, rowptr: Tensor, scores: Tensor) -> Tensor:
         s = scores if scores.dim() == 2 else scores.unsqueeze(1)
         out = torch.empty(s.shape, dtype=s.dtype)
         rp = _index(rowptr)
-        _segment_softmax_kernel(rp, _view(s), out.numpy(), _chunks(rp, s.size(0), s.size(1)))
+        with _LAUNCH:
+            _segment_softmax_kernel(rp, _view(s), out.numpy(), _chunks(rp, s.size(0), s.size(1)))
         return out.view(scores.shape)
 
     def segment_softmax_backward(self, rowptr: Tensor, out: Tensor, grad: Tensor) -> Tensor:
@@ -341,5 +358,6 @@ class NumbaBackend(Backend):
         g = grad.reshape(o.shape).to(o.dtype)
         gin = torch.empty(o.shape, dtype=o.dtype)
         rp = _index(rowptr)
-        _segment_softmax_backward_kernel(rp, _view(o), _view(g), gin.numpy(), _chunks(rp, o.size(0), o.size(1)))
+        with _LAUNCH:
+            _segment_softmax_backward_kernel(rp, _view(o), _view(g), gin.numpy(), _chunks(rp, o.size(0), o.size(1)))
         return gin.view(out.shape)
