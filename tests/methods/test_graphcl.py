@@ -8,21 +8,11 @@ import torch
 from graphssl.config import load_config, merge
 from graphssl.loader import GraphLoader
 from graphssl.methods import GRAPHCL_AUGMENTATIONS, GraphCL, build_method, graphcl_loss
-from graphssl.sparse import Graph, GraphItem, collate, use_backend
+from graphssl.sparse import Graph, GraphItem, collate
 from graphssl.train import Trainer
 
 
-@pytest.fixture(autouse=True)
-def _torch_backend_one_thread():
-    # The torch reference ops on one thread: these tests check the method, not the kernels,
-    # and small graphs on a shared machine run fastest single-threaded.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with use_backend("torch"):
-            yield
-    finally:
-        torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("torch_backend_one_thread")
 
 
 def _toy_batch(num_graphs=6, seed=0, f=5):
