@@ -7,7 +7,7 @@ Benches (each forward, or forward + backward):
                      gradients w.r.t. the layer's parameters
   memcopy            a large tensor copy: the bandwidth yardstick for the rows above
 
-Implementations: graphssl (automatic CPU backend), torch.sparse.mm on a CSR tensor,
+Implementations: graphssl (automatic backend: numba on CPU, Triton on CUDA), torch.sparse.mm on a CSR tensor,
 PyG (a MessagePassing sum aggregation, GCNConv with and without caching; if
 torch_geometric imports), and DGL in a subprocess run with another interpreter
 (``--dgl-python`` or env ``GRAPHSSL_DGL_PYTHON``: DGL needs an older torch, see
@@ -19,9 +19,14 @@ it has no locality to exploit, which makes it the hard case for gathers. Each ti
 the median of ``--repeats`` runs after warm-up. ``ratio_to_best_peer`` is the best
 peer's time divided by this row's time (above 1: faster than every peer).
 
+``--device cuda`` runs every implementation on the GPU (DGL too, if its environment has a
+CUDA build) and measures the yardstick as a device-to-device copy: the achievable peak
+of the GPU's memory bandwidth.
+
 Examples:
   python benchmarks/bench_core.py                 # full size, table
   python benchmarks/bench_core.py --json --quick  # small graph, JSON lines
+  python benchmarks/bench_core.py --device cuda   # on the GPU
 """
 from __future__ import annotations
 
@@ -39,34 +44,30 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import torch
 
+from bench_common import random_edges  # this folder is on sys.path when run as a script
+
 DATASET = "random-arxiv-size"
 BENCHES = ("spmm_fwd", "spmm_fwd_bwd", "gcn_layer_fwd_bwd")
 PEERS = ("torch-csr", "pyg", "dgl")
 GOAL_RATIO = 2.0  # graphssl at least 2x faster than the best peer
 GOAL_BANDWIDTH = 0.3  # SpMM bandwidth at least 30% of a memory copy's
+# On a GPU (issue 8): beat the best peer, and reach 60% of a device-to-device copy.
+GOALS = {"cpu": (GOAL_RATIO, GOAL_BANDWIDTH), "cuda": (1.0, 0.6)}
 
 
 # ---------------------------------------------------------------------------- graph and timing
-def random_edges(nodes: int, edges: int, seed: int = 0):
-    """``(src, dst)`` int64 arrays: ``edges // 2`` uniform random pairs and their reverses."""
-    if nodes < 1 or edges < 0:
-        raise ValueError(f"need nodes >= 1 and edges >= 0, got {nodes} and {edges}")
-    rng = np.random.default_rng(seed)
-    half = edges // 2
-    s = rng.integers(0, nodes, half)
-    d = rng.integers(0, nodes, half)
-    extra = rng.integers(0, nodes, (2, edges - 2 * half))
-    return np.concatenate([s, d, extra[0]]), np.concatenate([d, s, extra[1]])
-
-
-def time_ms(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
-    """Median wall time of ``fn`` in milliseconds after ``warmup`` untimed calls."""
+def time_ms(fn: Callable[[], object], repeats: int, warmup: int = 2, device: str = "cpu") -> float:
+    """Median wall time of ``fn`` in milliseconds after ``warmup`` untimed calls; on CUDA
+    each call is bracketed by a synchronisation, so the time covers the kernels."""
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeats):
+        sync()
         t = time.perf_counter()
         fn()
+        sync()
         times.append(time.perf_counter() - t)
     return 1e3 * statistics.median(times)
 
@@ -77,11 +78,12 @@ def spmm_bytes(num_dst: int, num_edges: int, dim: int, itemsize: int = 4, weight
         + (num_dst + 1) * 8
 
 
-def memcopy_gbs(mib: int, repeats: int) -> Dict:
-    """Bandwidth of copying a ``mib`` MiB float32 tensor (bytes read + written per second)."""
-    a = torch.ones(mib * (1 << 18))
+def memcopy_gbs(mib: int, repeats: int, device: str = "cpu") -> Dict:
+    """Bandwidth of copying a ``mib`` MiB float32 tensor (bytes read + written per second)
+    on ``device`` (on CUDA a device-to-device copy: the GPU's achievable peak)."""
+    a = torch.ones(mib * (1 << 18), device=device)
     b = torch.empty_like(a)
-    ms = time_ms(lambda: b.copy_(a), repeats)
+    ms = time_ms(lambda: b.copy_(a), repeats, device=device)
     return {"bench": "memcopy", "impl": "torch", "metric": "GB/s", "value": round(2 * a.numel() * 4 / ms / 1e6, 2),
             "ms": round(ms, 2), "bytes": 2 * a.numel() * 4}
 
@@ -94,70 +96,74 @@ def _loadavg() -> Optional[float]:
 
 
 # ---------------------------------------------------------------------------- in-process impls
-def _grad_like(shape, seed: int = 1) -> torch.Tensor:
-    return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+def _grad_like(shape, seed: int = 1, device: str = "cpu") -> torch.Tensor:
+    return torch.randn(shape, generator=torch.Generator().manual_seed(seed)).to(device)
 
 
-def run_graphssl(src, dst, nodes: int, dim: int, repeats: int) -> List[Dict]:
+def _features(nodes: int, dim: int, device: str) -> torch.Tensor:
+    return torch.randn(nodes, dim, generator=torch.Generator().manual_seed(0)).to(device)
+
+
+def run_graphssl(src, dst, nodes: int, dim: int, repeats: int, device: str = "cpu") -> List[Dict]:
     from graphssl.nn import GCNConv
     from graphssl.sparse import Graph, get_backend, spmm
 
-    g = Graph.from_edge_index(torch.from_numpy(np.stack([src, dst])), num_nodes=nodes)
-    x = torch.randn(nodes, dim, generator=torch.Generator().manual_seed(0))
-    grad = _grad_like((nodes, dim))
+    g = Graph.from_edge_index(torch.from_numpy(np.stack([src, dst])), num_nodes=nodes).to(device)
+    x = _features(nodes, dim, device)
+    grad = _grad_like((nodes, dim), device=device)
     backend = get_backend(x).name
-    rows = [{"bench": "spmm_fwd", "ms": time_ms(lambda: spmm(g, x), repeats)}]
+    rows = [{"bench": "spmm_fwd", "ms": time_ms(lambda: spmm(g, x), repeats, device=device)}]
     xr = x.clone().requires_grad_()
 
     def fwd_bwd():
         xr.grad = None
         spmm(g, xr).backward(grad)
-    rows.append({"bench": "spmm_fwd_bwd", "ms": time_ms(fwd_bwd, repeats)})
+    rows.append({"bench": "spmm_fwd_bwd", "ms": time_ms(fwd_bwd, repeats, device=device)})
 
     # The library's layer: it normalises once per graph (cached) and picks the cheaper of
     # A (X W) and (A X) W for what needs a gradient, as DGL's GraphConv picks by width.
     torch.manual_seed(0)
-    conv = GCNConv(dim, dim)
+    conv = GCNConv(dim, dim).to(device)
 
     def gcn():
         conv.zero_grad(set_to_none=True)
         conv(g, x).backward(grad)
-    rows.append({"bench": "gcn_layer_fwd_bwd", "ms": time_ms(gcn, repeats)})
+    rows.append({"bench": "gcn_layer_fwd_bwd", "ms": time_ms(gcn, repeats, device=device)})
     for r in rows:
         r.update(impl="graphssl", variant=f"backend={backend}")
     return rows
 
 
-def run_torch_csr(src, dst, nodes: int, dim: int, repeats: int) -> List[Dict]:
+def run_torch_csr(src, dst, nodes: int, dim: int, repeats: int, device: str = "cpu") -> List[Dict]:
     from graphssl.sparse import Graph
 
-    g = Graph.from_edge_index(torch.from_numpy(np.stack([src, dst])), num_nodes=nodes)
-    a = torch.sparse_csr_tensor(g.rowptr, g.col, torch.ones(g.num_edges), (nodes, nodes))
-    x = torch.randn(nodes, dim, generator=torch.Generator().manual_seed(0))
-    grad = _grad_like((nodes, dim))
-    rows = [{"bench": "spmm_fwd", "ms": time_ms(lambda: torch.sparse.mm(a, x), repeats)}]
+    g = Graph.from_edge_index(torch.from_numpy(np.stack([src, dst])), num_nodes=nodes).to(device)
+    a = torch.sparse_csr_tensor(g.rowptr, g.col, torch.ones(g.num_edges, device=device), (nodes, nodes))
+    x = _features(nodes, dim, device)
+    grad = _grad_like((nodes, dim), device=device)
+    rows = [{"bench": "spmm_fwd", "ms": time_ms(lambda: torch.sparse.mm(a, x), repeats, device=device)}]
     xr = x.clone().requires_grad_()
 
     def fwd_bwd():
         xr.grad = None
         torch.sparse.mm(a, xr).backward(grad)
-    rows.append({"bench": "spmm_fwd_bwd", "ms": time_ms(fwd_bwd, repeats)})
+    rows.append({"bench": "spmm_fwd_bwd", "ms": time_ms(fwd_bwd, repeats, device=device)})
     gn = g.gcn_norm()
     an = torch.sparse_csr_tensor(gn.rowptr, gn.col, gn.value, (nodes, nodes))
     torch.manual_seed(0)
-    lin = torch.nn.Linear(dim, dim, bias=False)
-    bias = torch.nn.Parameter(torch.zeros(dim))
+    lin = torch.nn.Linear(dim, dim, bias=False).to(device)
+    bias = torch.nn.Parameter(torch.zeros(dim, device=device))
 
     def gcn():  # aggregate first: x needs no gradient, so one sparse product (as DGL's order)
         lin.weight.grad = bias.grad = None
         (lin(torch.sparse.mm(an, x)) + bias).backward(grad)
-    rows.append({"bench": "gcn_layer_fwd_bwd", "ms": time_ms(gcn, repeats)})
+    rows.append({"bench": "gcn_layer_fwd_bwd", "ms": time_ms(gcn, repeats, device=device)})
     for r in rows:
         r.update(impl="torch-csr", variant="torch.sparse.mm(CSR)")
     return rows
 
 
-def run_pyg(src, dst, nodes: int, dim: int, repeats: int) -> List[Dict]:
+def run_pyg(src, dst, nodes: int, dim: int, repeats: int, device: str = "cpu") -> List[Dict]:
     try:
         import torch_geometric
         from torch_geometric.nn import GCNConv, MessagePassing
@@ -177,34 +183,35 @@ def run_pyg(src, dst, nodes: int, dim: int, repeats: int) -> List[Dict]:
         def forward(self, x, edge_index):
             return self.propagate(edge_index, x=x)
 
-    ei = torch.from_numpy(np.stack([src, dst]))
-    x = torch.randn(nodes, dim, generator=torch.Generator().manual_seed(0))
-    grad = _grad_like((nodes, dim))
+    ei = torch.from_numpy(np.stack([src, dst])).to(device)
+    x = _features(nodes, dim, device)
+    grad = _grad_like((nodes, dim), device=device)
     conv = SumAggregation()
     mp = f"MessagePassing(aggr=add) via {scatter}, torch_geometric {torch_geometric.__version__}"
-    rows = [{"bench": "spmm_fwd", "variant": mp, "ms": time_ms(lambda: conv(x, ei), repeats)}]
+    rows = [{"bench": "spmm_fwd", "variant": mp, "ms": time_ms(lambda: conv(x, ei), repeats, device=device)}]
     xr = x.clone().requires_grad_()
 
     def fwd_bwd():
         xr.grad = None
         conv(xr, ei).backward(grad)
-    rows.append({"bench": "spmm_fwd_bwd", "variant": mp, "ms": time_ms(fwd_bwd, repeats)})
+    rows.append({"bench": "spmm_fwd_bwd", "variant": mp, "ms": time_ms(fwd_bwd, repeats, device=device)})
     for cached in (False, True):
         torch.manual_seed(0)
-        gcn = GCNConv(dim, dim, cached=cached)
+        gcn = GCNConv(dim, dim, cached=cached).to(device)
 
         def step():
             gcn.zero_grad(set_to_none=True)
             gcn(x, ei).backward(grad)
         rows.append({"bench": "gcn_layer_fwd_bwd", "variant": f"GCNConv(cached={cached})",
-                     "ms": time_ms(step, repeats, warmup=1)})
+                     "ms": time_ms(step, repeats, warmup=1, device=device)})
     for r in rows:
         r["impl"] = "pyg"
     return rows
 
 
 # ---------------------------------------------------------------------------- DGL (subprocess)
-def run_dgl(src, dst, nodes: int, dim: int, repeats: int, threads: int, python: Optional[str]) -> List[Dict]:
+def run_dgl(src, dst, nodes: int, dim: int, repeats: int, threads: int, python: Optional[str],
+            device: str = "cpu") -> List[Dict]:
     def unavailable(reason: str, status: str = "unavailable") -> List[Dict]:
         return [{"bench": b, "impl": "dgl", "status": status, "reason": reason} for b in BENCHES]
 
@@ -218,7 +225,7 @@ def run_dgl(src, dst, nodes: int, dim: int, repeats: int, threads: int, python: 
         np.savez(path, src=src, dst=dst)
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))
         cmd = [python, os.path.abspath(__file__), "--dgl-worker", path, "--nodes", str(nodes), "--dim", str(dim),
-               "--repeats", str(repeats), "--threads", str(threads)]
+               "--repeats", str(repeats), "--threads", str(threads), "--device", device]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         return unavailable(f"DGL worker failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}", "failed")
@@ -229,7 +236,7 @@ def run_dgl(src, dst, nodes: int, dim: int, repeats: int, threads: int, python: 
     return rows or unavailable("DGL worker printed no results", "failed")
 
 
-def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int) -> None:
+def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int, device: str = "cpu") -> None:
     """Runs inside the DGL interpreter: times DGL on the edges in ``path`` and prints JSON lines."""
     import dgl
     import dgl.function as fn
@@ -237,30 +244,30 @@ def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int) -> N
 
     torch.set_num_threads(threads)
     e = np.load(path)
-    g = dgl.graph((torch.from_numpy(e["src"]), torch.from_numpy(e["dst"])), num_nodes=nodes)
-    x = torch.randn(nodes, dim, generator=torch.Generator().manual_seed(0))
-    grad = _grad_like((nodes, dim))
+    g = dgl.graph((torch.from_numpy(e["src"]), torch.from_numpy(e["dst"])), num_nodes=nodes).to(device)
+    x = _features(nodes, dim, device)
+    grad = _grad_like((nodes, dim), device=device)
 
     def agg(h):
         with g.local_scope():
             g.srcdata["h"] = h
             g.update_all(fn.copy_u("h", "m"), fn.sum("m", "o"))
             return g.dstdata["o"]
-    out = [{"bench": "spmm_fwd", "ms": time_ms(lambda: agg(x), repeats)}]
+    out = [{"bench": "spmm_fwd", "ms": time_ms(lambda: agg(x), repeats, device=device)}]
     xr = x.clone().requires_grad_()
 
     def fwd_bwd():
         xr.grad = None
         agg(xr).backward(grad)
-    out.append({"bench": "spmm_fwd_bwd", "ms": time_ms(fwd_bwd, repeats)})
+    out.append({"bench": "spmm_fwd_bwd", "ms": time_ms(fwd_bwd, repeats, device=device)})
     gs = dgl.add_self_loop(dgl.remove_self_loop(g))
     torch.manual_seed(0)
-    conv = GraphConv(dim, dim, norm="both", bias=True)
+    conv = GraphConv(dim, dim, norm="both", bias=True).to(device)
 
     def step():
         conv.zero_grad(set_to_none=True)
         conv(gs, x).backward(grad)
-    out.append({"bench": "gcn_layer_fwd_bwd", "ms": time_ms(step, repeats)})
+    out.append({"bench": "gcn_layer_fwd_bwd", "ms": time_ms(step, repeats, device=device)})
     variant = f"dgl {dgl.__version__}, torch {torch.__version__}"
     for r in out:
         r.update(impl="dgl", variant=variant)
@@ -268,15 +275,19 @@ def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int) -> N
 
 
 # ---------------------------------------------------------------------------- report
-def finish(rows: List[Dict], copy: Dict, nodes: int, edges: int, dim: int) -> List[Dict]:
-    """Add dataset, ratio to the best peer, bandwidth and goal fields to every row."""
+def finish(rows: List[Dict], copy: Dict, nodes: int, edges: int, dim: int, device: str = "cpu") -> List[Dict]:
+    """Add dataset, device, ratio to the best peer, bandwidth and goal fields to every row."""
+    goal_ratio, goal_bandwidth = GOALS[device]
+    where = {"device": device}
+    if device == "cuda":
+        where["gpu"] = torch.cuda.get_device_name()
     best = {}
     for r in rows:
         if r.get("impl") in PEERS and "ms" in r:
             best[r["bench"]] = min(best.get(r["bench"], float("inf")), r["ms"])
     nbytes = {"spmm_fwd": spmm_bytes(nodes, edges, dim), "spmm_fwd_bwd": 2 * spmm_bytes(nodes, edges, dim)}
     for r in rows:
-        r.update(dataset=DATASET, nodes=nodes, edges=edges, dim=dim, threads=torch.get_num_threads())
+        r.update(dataset=DATASET, nodes=nodes, edges=edges, dim=dim, threads=torch.get_num_threads(), **where)
         if "ms" not in r:
             continue
         ms = r["ms"]
@@ -286,15 +297,15 @@ def finish(rows: List[Dict], copy: Dict, nodes: int, edges: int, dim: int) -> Li
             r["best_peer_ms"] = round(best[r["bench"]], 3)
             r["ratio_to_best_peer"] = round(best[r["bench"]] / ms, 3)
             if r["impl"] == "graphssl":
-                r.update(goal_ratio=GOAL_RATIO, meets_goal=r["ratio_to_best_peer"] >= GOAL_RATIO)
+                r.update(goal_ratio=goal_ratio, meets_goal=r["ratio_to_best_peer"] >= goal_ratio)
         if r["bench"] in nbytes:
             gbs = nbytes[r["bench"]] / ms / 1e6
             r.update(bytes=nbytes[r["bench"]], bandwidth_gbs=round(gbs, 2),
                      bandwidth_fraction_of_copy=round(gbs / copy["value"], 3))
             if r["impl"] == "graphssl":
-                r.update(goal_bandwidth_fraction=GOAL_BANDWIDTH,
-                         meets_bandwidth_goal=r["bandwidth_fraction_of_copy"] >= GOAL_BANDWIDTH)
-    copy.update(dataset=DATASET, threads=torch.get_num_threads())
+                r.update(goal_bandwidth_fraction=goal_bandwidth,
+                         meets_bandwidth_goal=r["bandwidth_fraction_of_copy"] >= goal_bandwidth)
+    copy.update(dataset=DATASET, threads=torch.get_num_threads(), **where)
     return rows + [copy]
 
 
@@ -329,6 +340,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                    help="interpreter of an environment with DGL (default: env GRAPHSSL_DGL_PYTHON)")
     p.add_argument("--only", default=None, help="comma-separated impls to run (default: all)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="where every implementation runs (cuda: the yardstick is a device-to-device copy)")
     p.add_argument("--dgl-worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     nodes = args.nodes or (20_000 if args.quick else 169_343)
@@ -336,10 +349,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     repeats = args.repeats or (3 if args.quick else 7)
     if args.threads < 1 or repeats < 1 or args.dim < 1:
         p.error("--threads, --repeats and --dim must be >= 1")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        p.error("--device cuda needs a CUDA GPU and a CUDA build of torch; none is available here")
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", message=".*[Ss]parse.*")  # torch's beta notes on CSR tensors
     if args.dgl_worker:
-        dgl_worker(args.dgl_worker, nodes, args.dim, repeats, args.threads)
+        dgl_worker(args.dgl_worker, nodes, args.dim, repeats, args.threads, args.device)
         return
 
     # Run from a checkout without installing: make the repository's graphssl importable.
@@ -351,28 +366,30 @@ def main(argv: Optional[List[str]] = None) -> None:
         p.error(f"unknown impl(s) in --only: {sorted(unknown)}; choose from graphssl, {', '.join(PEERS)}")
     copy_mib = args.copy_mib or (64 if args.quick else 1024)
     load_start = _loadavg()
-    copy = memcopy_gbs(copy_mib, repeats)
+    dev = args.device
+    copy = memcopy_gbs(copy_mib, repeats, dev)
     rows: List[Dict] = []
     if "graphssl" in only:
-        rows += run_graphssl(src, dst, nodes, args.dim, repeats)
+        rows += run_graphssl(src, dst, nodes, args.dim, repeats, dev)
     if "torch-csr" in only:
-        rows += run_torch_csr(src, dst, nodes, args.dim, repeats)
+        rows += run_torch_csr(src, dst, nodes, args.dim, repeats, dev)
     if "pyg" in only:
-        rows += run_pyg(src, dst, nodes, args.dim, repeats)
+        rows += run_pyg(src, dst, nodes, args.dim, repeats, dev)
     if "dgl" in only:
-        rows += run_dgl(src, dst, nodes, args.dim, repeats, args.threads, args.dgl_python)
+        rows += run_dgl(src, dst, nodes, args.dim, repeats, args.threads, args.dgl_python, dev)
     # The machine may be shared: copy again at the end and keep the faster copy (the
     # stricter yardstick); the load averages say how busy the machine was.
-    again = memcopy_gbs(copy_mib, repeats)
+    again = memcopy_gbs(copy_mib, repeats, dev)
     if again["value"] > copy["value"]:
         copy = again
     copy.update(loadavg_start=load_start, loadavg_end=_loadavg())
-    rows = finish(rows, copy, nodes, edges, args.dim)
+    rows = finish(rows, copy, nodes, edges, args.dim, dev)
     if args.json:
         for r in rows:
             print(json.dumps(r), flush=True)
     else:
-        print(f"{DATASET}: {nodes} nodes, {edges} edges, dim {args.dim}, {args.threads} threads, "
+        where = torch.cuda.get_device_name() if dev == "cuda" else f"{args.threads} threads"
+        print(f"{DATASET}: {nodes} nodes, {edges} edges, dim {args.dim}, {where}, "
               f"median of {repeats}; load average {copy['loadavg_start']} -> {copy['loadavg_end']}")
         print_table(rows)
 

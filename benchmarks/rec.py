@@ -11,21 +11,37 @@ The full-length run takes hours on CPU (LightGCN: 1000 epochs). For a quick chec
 wiring, cut epochs (--epochs) and steps per epoch (--max-steps); seconds_per_epoch is then
 extrapolated to a full epoch from the measured steps (``extrapolated: true``).
 
-Prints one JSON object per line with --json. Example:
+--timing measures only the cost of training: every model's trainer on the full dataset, rounds
+of --timing-steps steps run interleaved (so all models see the same machine load), and one
+line per model with seconds per epoch (median step x steps per epoch + the per-epoch work),
+the ratio to LightGCN of the same run, and process CPU seconds (steadier on a shared machine).
+The epoch is extrapolated from the timed steps (``extrapolated_from_steps``). Published ratios
+(SimGCL paper, Yelp2018): SimGCL 2.05x LightGCN, SGL-ED 4.6x.
+
+Prints one JSON object per line with --json. Examples:
   python benchmarks/rec.py --models lightgcn,simgcl --datasets yelp2018 --epochs 1 --max-steps 20 --json
+  python benchmarks/rec.py --timing --datasets yelp2018 --threads 2 --timing-steps 3 --rounds 5 --json
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import sys
-import time
-from typing import Dict, List, Tuple
 
-import torch
+# Before torch loads its OpenMP runtime: idle OpenMP threads sleep instead of spinning. The
+# numba kernels of the sparse core and torch's own parallel ops take turns; on a machine
+# whose cores are shared (2 cores, other jobs), spinning threads steal the cores the other
+# pool needs and steps ran 2-4x slower (SimGCL 3.7 s -> 0.78 s per yelp2018 step, 2 threads).
+# Set OMP_WAIT_POLICY yourself to override.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from graphssl.rec import load_interactions, preset, recommend
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from typing import Dict, List, Tuple  # noqa: E402
+
+import torch  # noqa: E402
+
+from graphssl.rec import load_interactions, preset, recommend, time_epochs  # noqa: E402
 
 PUBLISHED: Dict[Tuple[str, str], Dict[str, float]] = {
     ("yelp2018", "lightgcn"): {"recall@20": 0.0639, "ndcg@20": 0.0525},
@@ -36,16 +52,60 @@ PUBLISHED: Dict[Tuple[str, str], Dict[str, float]] = {
 }
 RUNS: List[Tuple[str, str]] = list(PUBLISHED)
 LABEL = {"sgl": "sgl-ed"}
+# Training time per epoch relative to LightGCN, SimGCL paper (Yu et al., SIGIR 2022), Yelp2018.
+PUBLISHED_RATIO = {"sgl": 4.6, "simgcl": 2.05}
+# Models --timing compares by default (feature_masking needs item features, which the
+# LightGCN-format datasets do not have).
+TIMING_MODELS = ("lightgcn", "sgl", "simgcl", "xsimgcl", "ncl", "lightgcl", "directau", "mf")
 
 
 def _print(rec: Dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps(rec), flush=True)
     else:
-        keys = ("bench", "dataset", "impl", "metric", "value", "published", "delta", "epochs",
-                "seconds_per_epoch", "seconds")
+        keys = ("bench", "dataset", "impl", "model", "metric", "value", "published", "delta", "epochs",
+                "seconds_per_epoch", "seconds", "ratio_to_lightgcn", "cpu_ratio_to_lightgcn",
+                "published_ratio_to_lightgcn", "extrapolated_from_steps")
         print("  ".join(f"{k}={rec[k]:.4g}" if isinstance(rec.get(k), float) else f"{k}={rec[k]}"
                         for k in keys if k in rec), flush=True)
+
+
+def run_timing(args, datasets: List[str], models: List[str]) -> None:
+    """--timing: interleaved per-step timing of ``models`` on each dataset, one line per model."""
+    if "lightgcn" not in models:
+        models = ["lightgcn"] + models  # the reference of the ratios
+    for name in datasets:
+        data = load_interactions(name, root=args.root)
+        if args.users:
+            data = data.slice_users(args.users)
+        cfg = {}
+        small = min(data.num_users, data.num_items)
+        if "ncl" in models and small < 2000:  # a smoke-sized slice: fewer prototypes than nodes
+            cfg["ncl"] = {"head": {"num_clusters": max(1, small // 4)}}
+        t0 = time.perf_counter()
+        res = time_epochs(data, models, steps=args.timing_steps, rounds=args.rounds, seed=args.seed,
+                          device=args.device, cfg=cfg)
+        base = res["lightgcn"]
+        for model, t in res.items():
+            med, low = t.seconds_per_epoch("median"), t.seconds_per_epoch("min")  # low: the fastest round
+            cpu = t.cpu_seconds_per_epoch("median")
+            rec = {"bench": "rec", "dataset": data.name, "impl": "graphssl", "model": LABEL.get(model, model),
+                   "metric": "seconds_per_epoch", "value": round(med, 2), "seconds": round(med, 2),
+                   "ms_per_step": round(1e3 * (med - t.epoch_work_seconds) / t.steps_per_epoch, 1),
+                   "ms_per_step_min": round(1e3 * (low - t.epoch_work_seconds) / t.steps_per_epoch, 1),
+                   "epoch_work_seconds": round(t.epoch_work_seconds, 3),
+                   "ratio_to_lightgcn": round(med / base.seconds_per_epoch("median"), 3),
+                   "cpu_seconds_per_epoch": round(cpu, 2),
+                   "cpu_ratio_to_lightgcn": round(cpu / base.cpu_seconds_per_epoch("median"), 3),
+                   "steps_per_epoch": t.steps_per_epoch, "extrapolated_from_steps": t.measured_steps,
+                   "rounds": len(t.step_seconds), "device": str(args.device), "threads": torch.get_num_threads(),
+                   "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+                   "load_average_1min": round(os.getloadavg()[0], 2), "bench_seconds": round(time.perf_counter() - t0, 1)}
+            if model in PUBLISHED_RATIO:
+                rec["published_ratio_to_lightgcn"] = PUBLISHED_RATIO[model]
+            if model in cfg:
+                rec["overrides"] = cfg[model]
+            _print(rec, args.json)
 
 
 def main(argv=None) -> int:
@@ -60,18 +120,26 @@ def main(argv=None) -> int:
     p.add_argument("--root", default=os.environ.get("GRAPHSSL_DATA"))
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's)")
+    p.add_argument("--timing", action="store_true",
+                   help="only time training steps of all models, interleaved, and extrapolate seconds per epoch")
+    p.add_argument("--timing-steps", type=int, default=3, help="steps per model per round (--timing)")
+    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds (--timing)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     models = [m.strip().lower() for m in args.models.split(",")] if args.models else None
     datasets = [d.strip().lower() for d in args.datasets.split(",")] if args.datasets else None
+    if args.timing:
+        run_timing(args, datasets or ["yelp2018"], models or list(TIMING_MODELS))
+        return 0
     runs = [(d, m) for d, m in RUNS if (models is None or m in models) and (datasets is None or d in datasets)]
     if not runs:
         p.error(f"no run matches --models {args.models} --datasets {args.datasets}; "
                 f"runs: {', '.join(f'{m}@{d}' for d, m in RUNS)}")
     loaded = {}
     warmed = set()
+    lightgcn_epoch: Dict[str, float] = {}  # dataset -> LightGCN seconds per epoch in this run
     for name, model in runs:
         if name not in loaded:
             data = load_interactions(name, root=args.root)
@@ -98,6 +166,12 @@ def main(argv=None) -> int:
                   "num_layers": r.config["backbone"]["num_layers"], "batch_size": r.config["train"]["batch_size"],
                   "device": str(args.device), "threads": torch.get_num_threads(),
                   "published_epochs": preset(model, name)["train"]["epochs"]}
+        if model == "lightgcn":
+            lightgcn_epoch[name] = per_epoch
+        if name in lightgcn_epoch:
+            common["ratio_to_lightgcn"] = round(per_epoch / lightgcn_epoch[name], 3)
+        if model in PUBLISHED_RATIO:
+            common["published_ratio_to_lightgcn"] = PUBLISHED_RATIO[model]
         pub = PUBLISHED.get((name, model), {}) if not args.users else {}
         for metric in ("recall@20", "ndcg@20"):
             rec = dict(common, metric=metric, value=round(r.metrics[metric], 5))

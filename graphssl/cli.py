@@ -80,7 +80,7 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 def _load_node_dataset(name: str, root: Optional[str], download: bool = True):
     from .datasets import load_dataset
     ds = load_dataset(name, root=root, download=download)
-    if not hasattr(ds, "graph") or not hasattr(ds, "x"):
+    if not hasattr(ds, "graph") or not hasattr(ds, "x") or not hasattr(ds, "y"):
         raise ValueError(f"dataset {name!r} is not a node-level dataset; evaluate needs one "
                          "(graph-level embeddings are scored by `graphssl pretrain` with the SVM protocol)")
     return ds
@@ -88,32 +88,55 @@ def _load_node_dataset(name: str, root: Optional[str], download: bool = True):
 
 def _cmd_pretrain(args: argparse.Namespace) -> int:
     from .config import load_config, merge
-    from .eval import mean_std
-    from .datasets import GraphDataset, load_dataset
-    from .pipeline import pretrain_graph, pretrain_node
+    from .distributed import cleanup, init_from_env
+    from .minibatch_cli import checkpoint_for_seed, minibatch_overrides
 
     seeds = parse_seeds(args.seeds)
     cfg = load_config(args.method, args.dataset, args.config)
     if args.epochs is not None:
         cfg = merge(cfg, {"train": {"epochs": args.epochs}})
+    cfg = merge(cfg, minibatch_overrides(args))
+    dist = init_from_env(args.device)  # under torchrun: join the group, one device per rank
+    try:
+        return _pretrain_runs(args, cfg, seeds, dist.device, main=dist.rank == 0,
+                              checkpoint=lambda s: checkpoint_for_seed(args.checkpoint, s, len(seeds)))
+    finally:
+        cleanup()
+
+
+def _pretrain_runs(args: argparse.Namespace, cfg: Dict[str, Any], seeds: List[int], device: torch.device,
+                   main: bool, checkpoint) -> int:
+    from .config import merge
+    from .eval import mean_std
+    from .datasets import GraphDataset, load_dataset
+    from .pipeline import pretrain_graph, pretrain_node
+
     ds = load_dataset(args.dataset, root=args.root, download=not args.no_download)
-    node_level = hasattr(ds, "graph") and hasattr(ds, "x")
+    node_level = hasattr(ds, "graph") and hasattr(ds, "x") and hasattr(ds, "y")
     if not node_level and not isinstance(ds, GraphDataset):
         raise ValueError(f"dataset {args.dataset!r} is neither a node- nor a graph-classification dataset; "
                          "pretrain needs one (recommendation data: graphssl recommend)")
     # node tasks: linear probe on the split; graph tasks: SVM 10-fold on pooled embeddings
     run, metric = (pretrain_node, "linear_probe_test_acc") if node_level else (pretrain_graph, "svm_10fold_acc")
+    if node_level and cfg.get("probe", {}).get("protocol") == "logistic_regression":
+        metric = "logreg_test_acc"  # l2-normalised embeddings, logistic regression (BGRL/GCA protocol)
     records, accs = [], []
     t_all = time.perf_counter()
     for seed in seeds:
-        r = run(ds, args.method, cfg, seed, args.device, progress=not args.json and sys.stderr.isatty())
+        cfg_seed = merge(cfg, {"train": {"checkpoint": checkpoint(seed)}}) if args.checkpoint else cfg
+        r = run(ds, args.method, cfg_seed, seed, device, progress=main and not args.json and sys.stderr.isatty())
+        if not main:  # another DDP rank: rank 0 reports
+            continue
         accs.append(r.test_acc)
         records.append({"command": "pretrain", "dataset": args.dataset, "impl": "graphssl", "method": args.method,
                         "metric": metric, "value": r.test_acc,
                         **({"val_acc": r.val_acc} if node_level else {"fold_std": r.test_std}),
-                        "rankme": round(r.rankme, 2), "seed": seed, "seconds": round(r.seconds, 3)})
+                        "rankme": round(r.rankme, 2), "seed": seed, "seconds": round(r.seconds, 3),
+                        **({"evaluator": r.evaluator} if getattr(r, "evaluator", None) else {})})
         if args.save_embeddings and seed == seeds[0]:
             _save_embeddings(r.embeddings, Path(args.save_embeddings))
+    if not main:
+        return 0
     m, s = mean_std(accs)
     summary = {"command": "pretrain", "dataset": args.dataset, "impl": "graphssl", "method": args.method,
                "metric": metric, "value": m, "std": s, "seeds": seeds,
@@ -159,15 +182,22 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     emb = _load_embeddings(Path(args.embeddings))
     if emb.dim() != 2 or emb.size(0) != ds.num_nodes:
         raise ValueError(f"embeddings have shape {tuple(emb.shape)}, expected [{ds.num_nodes}, D] for {args.dataset}")
+    if args.tasks != "linear_probe":  # ParetoGNN's downstream tasks (graphssl.eval.downstream)
+        from .eval.downstream_cli import run_evaluate_tasks
+        _emit(run_evaluate_tasks(args, ds, emb), args.json, ["dataset", "metric", "value", "std"])
+        return 0
     probe_cfg = load_config(args.method, args.dataset)["probe"] if args.method else {}
     seeds = parse_seeds(args.seeds)
     accs = []
+    from .datasets import is_ogb_dataset
+    from .eval import OGBEvaluator
+    score = OGBEvaluator(ds.name).probe_score if is_ogb_dataset(ds) else None  # OGB's official metric
     for s in seeds:
         tr, va, te = node_splits(ds, s)
-        accs.append(linear_probe(emb, ds.y, tr, va, te, seed=s, **probe_cfg).test_acc)
+        accs.append(linear_probe(emb, ds.y, tr, va, te, seed=s, score=score, **probe_cfg).test_acc)
     m, s = mean_std(accs)
     rec = {"command": "evaluate", "dataset": args.dataset, "impl": "graphssl", "metric": "linear_probe_test_acc",
-           "value": m, "std": s, "seeds": seeds}
+           "value": m, "std": s, "seeds": seeds, **({"evaluator": "ogb"} if score is not None else {})}
     _emit([rec], args.json, ["dataset", "metric", "value", "std", "seeds"])
     return 0
 
@@ -193,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     t.add_argument("--save-embeddings", help="write the first seed's embeddings (.pt or .npy)")
     t.add_argument("--json", action="store_true")
+    from .minibatch_cli import add_minibatch_arguments
+    add_minibatch_arguments(t)
     t.set_defaults(func=_cmd_pretrain)
 
     e = sub.add_parser("evaluate", help="linear-probe saved embeddings")
@@ -203,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--method", help="take the probe settings of this method's config")
     e.add_argument("--seeds", default="0")
     e.add_argument("--json", action="store_true")
+    from .eval.downstream_cli import add_evaluate_tasks_arguments
+    add_evaluate_tasks_arguments(e)
     e.set_defaults(func=_cmd_evaluate)
 
     from .rec.pipeline import add_recommend_arguments

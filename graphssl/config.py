@@ -11,7 +11,7 @@ import yaml
 
 __all__ = ["load_config", "merge"]
 
-_SECTIONS = ("data", "method", "train", "probe")
+_SECTIONS = ("data", "method", "train", "probe", "minibatch")
 
 
 def merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
@@ -47,7 +47,9 @@ def load_config(method: str, dataset: Optional[str] = None,
     Order (later wins): packaged ``<method>/default.yaml``, packaged
     ``<method>/<dataset>.yaml`` (the published setting), then the user's file ``path``.
     Returns a dict with the sections ``data`` (preprocessing), ``method`` (constructor
-    arguments), ``train`` (Trainer arguments) and ``probe`` (linear-probe arguments).
+    arguments), ``train`` (Trainer arguments), ``probe`` (linear-probe arguments) and
+    ``minibatch`` (empty: full-graph training; else the sampler and batch size, see
+    :func:`graphssl.minibatch.sampler_from_config`).
 
     Raises:
         FileNotFoundError: ``path`` does not exist.

@@ -1,6 +1,7 @@
 """`Trainer`: optimises an SSL method's loss for a number of epochs, with a progress
-bar, seeds, an optional cosine schedule, checkpoints that resume exactly, and an optional
-validation callback for early stopping."""
+bar, seeds, an optional cosine schedule, checkpoints that resume exactly, an optional
+validation callback for early stopping, mini-batches from a sampler
+(``Trainer(..., sampler=...)``) and DistributedDataParallel under ``torchrun``."""
 from __future__ import annotations
 
 import math
@@ -13,7 +14,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from . import distributed as dist_utils
 from .methods.base import GraphInput, SSLMethod
+from .minibatch import SampledInputs
+from .sampling import NeighborSampler, Sampler
 
 __all__ = ["Trainer", "TrainHistory", "seed_everything"]
 
@@ -41,6 +45,11 @@ class TrainHistory:
 class Trainer:
     """Trainer for an :class:`SSLMethod`, full-graph or over mini-batches.
 
+    Each step back-propagates ``method.loss(batch)``, unless the method sets
+    ``manual_backward = True``: then ``method.backward_step(batch)`` computes the
+    gradients itself (e.g. :class:`graphssl.multitask.MultiTask`, one backward pass per
+    task) and returns the loss to log.
+
     Args:
         method: the method to train.
         epochs: number of passes over the data (the schedule steps once per epoch).
@@ -54,10 +63,26 @@ class Trainer:
             the end; if it exists when :meth:`fit` starts, training resumes from it.
         validate: optional ``callback(method) -> float`` (higher is better) run every
             ``validate_every`` epochs; with ``patience`` it stops early and restores the
-            best weights.
+            best weights. (Under DDP every rank runs it on identical weights.)
+        sampler: train on mini-batches: a node or subgraph
+            :class:`~graphssl.sampling.Sampler` over the graph given to :meth:`fit`. Every
+            epoch batches its items (``items``, default every node) ``batch_size`` at a
+            time, samples in ``num_workers`` processes, gathers features by global id and
+            steps on each :class:`~graphssl.minibatch.BlockInput` (neighbour sampler;
+            methods with ``supports_blocks``: GraphMAE, GraphMAE2) or
+            :class:`~graphssl.minibatch.SubgraphInput` (local-cluster, random-walk,
+            cluster samplers; every node-level method). See :mod:`graphssl.minibatch`.
+        batch_size, num_workers, items: the sampler's batching (see ``sampler``).
+        distributed: wrap the method in ``DistributedDataParallel`` and give each rank
+            its own share of the items; default: when a process group of more than one
+            process is initialised (:func:`graphssl.distributed.init_from_env`). Rank 0
+            alone writes checkpoints; logged losses are averaged over the ranks.
+        find_unused_parameters: DDP's option (True: parameters a step does not use,
+            e.g. a token of a branch not taken, are allowed).
 
     Raises:
-        ValueError: unknown optimizer/scheduler, non-positive epochs or lr.
+        ValueError: unknown optimizer/scheduler, non-positive epochs or lr, a neighbour
+            sampler for a method that does not train on Blocks.
     """
 
     def __init__(
@@ -76,6 +101,12 @@ class Trainer:
         validate: Optional[Callable[[SSLMethod], float]] = None,
         validate_every: int = 10,
         patience: Optional[int] = None,
+        sampler: Optional[Sampler] = None,
+        batch_size: int = 512,
+        num_workers: int = 0,
+        items: Optional[torch.Tensor] = None,
+        distributed: Optional[bool] = None,
+        find_unused_parameters: bool = True,
     ) -> None:
         if epochs < 0:
             raise ValueError(f"epochs must be >= 0, got {epochs}")
@@ -92,6 +123,20 @@ class Trainer:
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None
         self.checkpoint_every = max(1, checkpoint_every)
         self.validate, self.validate_every, self.patience = validate, max(1, validate_every), patience
+        if sampler is not None and not isinstance(sampler, Sampler):
+            raise ValueError(f"sampler must be a graphssl.sampling.Sampler, got {type(sampler).__name__}")
+        if isinstance(sampler, NeighborSampler) and not getattr(method, "supports_blocks", False):
+            raise ValueError(f"{type(method).__name__} does not train on neighbour-sampled Blocks; use a subgraph "
+                             "sampler (local_cluster, random_walk, cluster) for it")
+        if not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        self.sampler, self.batch_size, self.num_workers, self.items = sampler, batch_size, num_workers, items
+        self.distributed = dist_utils.is_distributed() if distributed is None else bool(distributed)
+        if self.distributed and not dist_utils.is_distributed():
+            raise ValueError("distributed=True needs an initialised process group of more than one process "
+                             "(launch with torchrun; graphssl.distributed.init_from_env)")
+        self.find_unused_parameters = find_unused_parameters
+        self._ddp: Optional[torch.nn.Module] = None
         self.start_epoch = 0
         self.history = TrainHistory()
         if seed is not None:
@@ -107,7 +152,16 @@ class Trainer:
 
     # ------------------------------------------------------------------ checkpoints
     def save(self, path: Union[str, Path]) -> None:
-        """Write method, optimiser, scheduler, RNG state and history to ``path``."""
+        """Write method, optimiser, scheduler, RNG state and history to ``path`` (under DDP:
+        rank 0 writes, every rank waits for it)."""
+        if self.distributed and not dist_utils.is_main_process():
+            dist_utils.barrier()
+            return
+        self._save(path)
+        if self.distributed:
+            dist_utils.barrier()
+
+    def _save(self, path: Union[str, Path]) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         state = {
@@ -154,10 +208,19 @@ class Trainer:
         """One optimisation step on one batch ``data``; returns its loss."""
         self.method.train()
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self.method.loss(data)
+        # A method with ``manual_backward = True`` (multi-task gradient combination) fills
+        # ``.grad`` itself in ``backward_step(data)`` and returns the loss to log.
+        manual = getattr(self.method, "manual_backward", False)
+        if manual:
+            loss = self.method.backward_step(data)
+        else:
+            loss = self._ddp(data) if self._ddp is not None else self.method.loss(data)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"loss became {float(loss)}; lower the learning rate or check the inputs")
-        loss.backward()
+        if not manual:
+            loss.backward()  # under DDP the gradients are averaged over the ranks here
+        elif self.distributed:
+            dist_utils.average_gradients(self.method)
         if self.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(self.method.parameters(), self.grad_clip)
         self.optimizer.step()
@@ -165,6 +228,39 @@ class Trainer:
         if hook is not None:  # e.g. an EMA target update, which follows the epoch schedule
             hook(self.start_epoch, self.epochs)
         return float(loss.detach())
+
+    def _sampled(self, data: GraphInput) -> SampledInputs:
+        """The stream of mini-batches the sampler draws from ``data``'s graph."""
+        x = getattr(data, "x", None)
+        if not isinstance(x, torch.Tensor):
+            raise ValueError("with a sampler, fit takes the full graph's input (anything with .graph and .x), "
+                             f"got {type(data).__name__}")
+        param = next(self.method.parameters(), None)
+        rank, world = (dist_utils.get_rank(), dist_utils.get_world_size()) if self.distributed else (0, 1)
+        return SampledInputs(self.sampler, x, self.items, batch_size=self.batch_size, shuffle=True,
+                             seed=self.seed if self.seed is not None else 0, num_workers=self.num_workers,
+                             device=param.device if param is not None else x.device, rank=rank, world_size=world)
+
+    def _setup_distributed(self) -> None:
+        """Wrap the method in DDP (which broadcasts rank 0's weights and buffers) and give
+        each rank its own random streams for masks, views and dropout."""
+        from torch.nn.parallel import DistributedDataParallel
+
+        rank = dist_utils.get_rank()
+        if not getattr(self.method, "manual_backward", False) and self._ddp is None:
+            param = next(self.method.parameters())
+            ids = [param.device] if param.device.type == "cuda" else None
+            self._ddp = DistributedDataParallel(dist_utils.LossModule(self.method), device_ids=ids,
+                                                find_unused_parameters=self.find_unused_parameters)
+        elif self._ddp is None:  # gradients are averaged by hand: start from rank 0's weights
+            from torch.distributed import broadcast
+            for t in list(self.method.parameters()) + list(self.method.buffers()):
+                broadcast(t.data, src=0)
+        gen = getattr(self.method, "generator", None)
+        if rank > 0:
+            if gen is not None:
+                gen.manual_seed(int(torch.randint(0, 1 << 62, (1,), generator=gen)) + rank)
+            torch.manual_seed(int(torch.randint(0, 1 << 62, (1,))) + rank)
 
     def _epoch(self, data: Union[GraphInput, Iterable[GraphInput]]) -> float:
         if hasattr(data, "graph"):
@@ -174,6 +270,8 @@ class Trainer:
             if not losses:
                 raise ValueError("the batch iterable yielded no batch")
             loss = sum(losses) / len(losses)
+        if self.distributed:
+            loss = dist_utils.all_reduce_mean(loss)
         if self.scheduler is not None:
             self.scheduler.step()
         return loss
@@ -183,16 +281,27 @@ class Trainer:
 
         Args:
             data: one full-graph input (anything with ``.graph`` and ``.x``: one step per
-                epoch) or an iterable of mini-batches re-iterated every epoch.
+                epoch, or the graph the ``sampler`` samples from: one step per batch) or an
+                iterable of mini-batches re-iterated every epoch.
+
+        Raises:
+            ValueError: a sampler and ``data`` without features, or a graph of another size.
         """
         if self.optimizer is None:  # training-free baseline
             return self.history
         if self.checkpoint is not None and self.checkpoint.is_file():
             self.load(self.checkpoint)
+        if self.sampler is not None:
+            data = self._sampled(data)
+        if self.distributed:
+            self._setup_distributed()
         best_score, best_state, bad = -math.inf, None, 0
-        bar = tqdm(range(self.start_epoch, self.epochs), disable=not self.progress, desc="pretrain",
+        show = self.progress and (not self.distributed or dist_utils.is_main_process())
+        bar = tqdm(range(self.start_epoch, self.epochs), disable=not show, desc="pretrain",
                    initial=self.start_epoch, total=self.epochs, leave=False)
         for epoch in bar:
+            if isinstance(data, SampledInputs):  # resumed runs continue the epoch's sampling
+                data.set_epoch(epoch)
             loss = self._epoch(data)
             self.history.losses.append(loss)
             self.start_epoch = epoch + 1
@@ -212,6 +321,8 @@ class Trainer:
                 self.save(self.checkpoint)
         if best_state is not None:
             self.method.load_state_dict(best_state)
+        if self.distributed:  # running statistics drift apart on each rank's own batches
+            dist_utils.sync_buffers(self.method)
         if self.checkpoint is not None:
             self.save(self.checkpoint)
         return self.history

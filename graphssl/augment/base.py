@@ -7,7 +7,7 @@ sampled subgraph and a :class:`GraphBatch` of small graphs.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Tuple, Union, overload
+from typing import Any, Mapping, Optional, Tuple, Union, overload
 
 import torch
 from torch import Tensor
@@ -161,18 +161,4 @@ def build_augmenter(spec: Union[str, Mapping[str, Any], Augmenter], **kwargs: An
         if kwargs:
             raise ValueError("build_augmenter got an Augmenter instance and extra arguments")
         return spec
-    if isinstance(spec, Mapping):
-        cfg: Dict[str, Any] = dict(spec)
-        if "name" not in cfg:
-            raise ValueError(f"an augmenter config needs a 'name' key, got keys {sorted(cfg)}")
-        name = cfg.pop("name")
-        cfg.update(kwargs)
-    elif isinstance(spec, str):
-        name, cfg = spec, dict(kwargs)
-    else:
-        raise ValueError(f"build_augmenter takes a name, a config mapping or an Augmenter, got {type(spec).__name__}")
-    cls = AUGMENTERS.get(name)
-    try:
-        return cls(**cfg)
-    except TypeError as e:  # an unexpected keyword: name it instead of a bare TypeError
-        raise ValueError(f"bad arguments for augmenter {name!r}: {e}") from None
+    return AUGMENTERS.build(spec, **kwargs)

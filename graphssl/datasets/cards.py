@@ -4,7 +4,7 @@ that say what a dataset is, where its files come from and how to check them.
 Card schema (one file per dataset, ``<name>.yaml``)::
 
     name: cora
-    kind: node | graph | interaction | molecule
+    kind: node | link | graph | interaction | molecule
     description: ...
     citation: ...
     license: ...
@@ -36,7 +36,7 @@ import yaml
 
 __all__ = ["Alternative", "FileSpec", "DatasetCard", "load_card", "card_names", "cards_dir"]
 
-KINDS = ("node", "graph", "interaction", "molecule")
+KINDS = ("node", "link", "graph", "interaction", "molecule")
 
 
 @dataclass(frozen=True)

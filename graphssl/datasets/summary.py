@@ -11,7 +11,7 @@ from .errors import ChecksumError, DatasetFormatError, DatasetNotFoundError
 from .fetch import files_present
 from .paths import data_root
 from .registry import list_datasets, load_dataset, stats_function
-from .types import GraphDataset, InteractionDataset, MoleculeDataset, NodeDataset
+from .types import GraphDataset, InteractionDataset, LinkDataset, MoleculeDataset, NodeDataset
 
 __all__ = ["summarize", "dataset_stats"]
 
@@ -30,6 +30,8 @@ def dataset_stats(name: str, ds: Any) -> Dict[str, Any]:
     if isinstance(ds, NodeDataset):
         return {"name": name, "num_nodes": ds.num_nodes, "num_edges": ds.num_edges,
                 "num_features": ds.num_features, "num_classes": ds.num_classes}
+    if isinstance(ds, LinkDataset):
+        return {"name": name, "num_nodes": ds.num_nodes, "num_edges": ds.num_edges, "num_features": ds.num_features}
     if isinstance(ds, GraphDataset):
         return {"name": name, "num_graphs": len(ds), "num_classes": ds.num_classes, "num_features": ds.num_features}
     if isinstance(ds, InteractionDataset):

@@ -8,8 +8,9 @@ import torch
 from torch import Tensor
 
 from ..sparse import Graph
+from ..sparse.graph_sizes import GraphSizes
 
-__all__ = ["NodeDataset", "GraphSample", "GraphDataset", "InteractionDataset", "MoleculeDataset"]
+__all__ = ["NodeDataset", "LinkDataset", "GraphSample", "GraphDataset", "InteractionDataset", "MoleculeDataset"]
 
 
 def _check_mask(name: str, m: Optional[Tensor], n: int, dataset: str) -> None:
@@ -21,7 +22,7 @@ def _check_mask(name: str, m: Optional[Tensor], n: int, dataset: str) -> None:
 
 
 @dataclass
-class NodeDataset:
+class NodeDataset(GraphSizes):
     """One graph with node features, labels and (optionally) a public split.
 
     Attributes:
@@ -55,21 +56,6 @@ class NodeDataset:
         for k in ("train_mask", "val_mask", "test_mask"):
             _check_mask(k, getattr(self, k), n, self.name)
 
-    @property
-    def num_nodes(self) -> int:
-        """Number of nodes ``N``."""
-        return self.graph.num_nodes
-
-    @property
-    def num_edges(self) -> int:
-        """Directed edge count (each undirected edge counts twice, as in PyG)."""
-        return self.graph.num_edges
-
-    @property
-    def num_features(self) -> int:
-        """Feature width ``F``."""
-        return self.x.size(1)
-
     def __repr__(self) -> str:
         split = ""
         if self.train_mask is not None:
@@ -80,7 +66,63 @@ class NodeDataset:
 
 
 @dataclass
-class GraphSample:
+class LinkDataset(GraphSizes):
+    """One graph with node features and an official link-prediction edge split (OGB's
+    ``ogbl-*`` layout).
+
+    Attributes:
+        name: dataset name.
+        graph: the message-passing graph (the training edges): undirected (both directions
+            stored), coalesced, unweighted, no self-loops.
+        x: ``[N, F]`` float32 dense features.
+        train, valid, test: the split as the source ships it: ``"edge"`` ``[M, 2]`` int64
+            node pairs, plus per-edge tensors of length ``M`` (ogbl-collab: ``"weight"``,
+            ``"year"``) and, where shipped, ``"edge_neg"`` ``[K, 2]`` negative pairs.
+        extras: further tensors (e.g. the raw per-edge files).
+    """
+
+    name: str
+    graph: Graph
+    x: Tensor
+    train: Dict[str, Tensor]
+    valid: Dict[str, Tensor]
+    test: Dict[str, Tensor]
+    extras: Dict[str, Tensor] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = self.graph.num_nodes
+        if self.x.dim() != 2 or self.x.size(0) != n or self.x.dtype != torch.float32:
+            raise ValueError(f"dataset {self.name!r}: x must be float32 [{n}, F], got "
+                             f"{self.x.dtype} {tuple(self.x.shape)}")
+        for part in ("train", "valid", "test"):
+            d = getattr(self, part)
+            if not isinstance(d, dict) or "edge" not in d:
+                raise ValueError(f"dataset {self.name!r}: {part} must be a dict with an 'edge' entry")
+            m = None
+            for k, t in d.items():
+                if not isinstance(t, Tensor):
+                    raise ValueError(f"dataset {self.name!r}: {part}[{k!r}] must be a tensor")
+                if k in ("edge", "edge_neg"):
+                    if t.dtype != torch.int64 or t.dim() != 2 or t.size(1) != 2:
+                        raise ValueError(f"dataset {self.name!r}: {part}[{k!r}] must be int64 [M, 2], got "
+                                         f"{t.dtype} {tuple(t.shape)}")
+                    if t.numel() and (int(t.min()) < 0 or int(t.max()) >= n):
+                        raise ValueError(f"dataset {self.name!r}: {part}[{k!r}] has node ids outside 0..{n - 1}")
+                    if k == "edge":
+                        m = t.size(0)
+            for k, t in d.items():
+                if k not in ("edge", "edge_neg") and (t.dim() == 0 or t.size(0) != m):
+                    rows = t.size(0) if t.dim() else "no"
+                    raise ValueError(f"dataset {self.name!r}: {part}[{k!r}] has {rows} rows for {m} edges")
+
+    def __repr__(self) -> str:
+        sizes = "/".join(str(getattr(self, p)["edge"].size(0)) for p in ("train", "valid", "test"))
+        return (f"LinkDataset({self.name!r}, num_nodes={self.num_nodes}, num_edges={self.num_edges}, "
+                f"num_features={self.num_features}, split_edges={sizes})")
+
+
+@dataclass
+class GraphSample(GraphSizes):
     """One graph of a graph-classification dataset.
 
     Attributes:
@@ -95,15 +137,6 @@ class GraphSample:
     y: Tensor
     edge_attr: Optional[Tensor] = None
 
-    @property
-    def num_nodes(self) -> int:
-        """Nodes of this graph."""
-        return self.graph.num_nodes
-
-    @property
-    def num_edges(self) -> int:
-        """Directed edges of this graph."""
-        return self.graph.num_edges
 
 
 @dataclass

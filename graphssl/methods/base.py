@@ -40,8 +40,20 @@ class SSLMethod(nn.Module):
 
     @torch.no_grad()
     def embed(self, data: GraphInput) -> Tensor:
-        """``[N, D]`` embeddings of ``data``'s nodes (or ``[B, D]`` of its graphs)."""
-        raise NotImplementedError
+        """``[N, D]`` embeddings of ``data``'s nodes (or ``[B, D]`` of its graphs).
+
+        Default: the method's ``encoder`` on ``data`` in eval mode (the training mode is
+        restored afterwards); methods without an ``encoder`` attribute override this.
+        """
+        encoder = getattr(self, "encoder", None)
+        if encoder is None:
+            raise NotImplementedError(f"{type(self).__name__} has no `encoder`: it must implement embed()")
+        was = self.training
+        self.eval()
+        try:
+            return encoder(data.graph, data.x)
+        finally:
+            self.train(was)
 
 
 METHODS: Registry = Registry("method")

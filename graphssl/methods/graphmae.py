@@ -5,16 +5,22 @@ a small share replaced by other nodes' features), encodes the graph, re-masks th
 nodes in the latent space, decodes with a GNN and scores the reconstruction of the
 masked features with the scaled cosine error. GraphMAE2 decodes several random
 re-maskings and adds a latent-prediction loss against an EMA target encoder.
+
+Both train on a full graph, on sampled subgraphs (:class:`graphssl.minibatch.SubgraphInput`,
+e.g. GraphMAE2's local-cluster ego graphs: an ordinary ``(graph, x)`` input), and on
+neighbour-sampled Blocks (:class:`graphssl.minibatch.BlockInput`): one Block per encoder
+layer plus one per decoder layer, the loss on the masked seed nodes.
 """
 from __future__ import annotations
 
 import copy
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from torch import Tensor, nn
 
 from ..losses import sce_loss
+from ..minibatch import BlockInput
 from ..nn import MLP, build_encoder, create_activation, global_pool
 from ..sparse import Graph
 from .base import GraphInput, SSLMethod, register_method
@@ -32,8 +38,12 @@ def _drop_edges(graph: Graph, rate: float, gen: Optional[torch.Generator]) -> Gr
     """Keep each edge with probability ``1 - rate`` (self-loops are re-added by the layers)."""
     keep = torch.rand(graph.num_edges, generator=gen).to(graph.device) >= rate
     ei, w = graph.to_edge_index()
-    return Graph.from_edge_index(ei[:, keep], graph.num_dst_nodes, w[keep] if w is not None else None,
-                                 num_src_nodes=graph.num_src_nodes if graph.is_bipartite else None)
+    out = Graph.from_edge_index(ei[:, keep], graph.num_dst_nodes, w[keep] if w is not None else None,
+                                num_src_nodes=graph.num_src_nodes if graph.is_bipartite else None)
+    for attr in ("global_in_degree", "global_has_loop"):  # a Block's full-graph degrees (GCN)
+        if hasattr(graph, attr):
+            setattr(out, attr, getattr(graph, attr))
+    return out
 
 
 @register_method("graphmae")
@@ -59,9 +69,19 @@ class GraphMAE(SSLMethod):
             embeddings are pooled in :meth:`embed` (``"mean"``, ``"sum"``, ``"max"``).
         seed: seeds the method's own generator for masks (else the global RNG is used).
 
+    Mini-batches: :meth:`loss` also takes a :class:`graphssl.minibatch.BlockInput` sampled
+    with ``num_layers + decoder layers`` fan-outs (``num_layers + 1`` for a GNN decoder,
+    ``num_layers`` for ``"mlp"``/``"linear"``). ``mask_rate`` of the seeds and of the
+    other input nodes are masked, the encoder runs on the first Blocks, the re-masked
+    representations are decoded on the last one, and the loss is scored on the masked
+    seeds. With all nodes as seeds (in id order) and full fan-outs it is the full-graph loss.
+
     Raises:
         ValueError: a rate outside its range, an unknown layer or activation name.
     """
+
+    #: Trains on neighbour-sampled Blocks (:class:`graphssl.minibatch.BlockInput`).
+    supports_blocks = True
 
     def __init__(self, in_dim: int, hidden_dim: int = 512, num_layers: int = 2, heads: int = 4,
                  out_heads: int = 1, encoder: str = "gat", decoder: str = "gat", activation: str = "prelu",
@@ -131,6 +151,26 @@ class GraphMAE(SSLMethod):
         perm = self._perm(n, x.device)
         num_mask = int(self.mask_rate * n)
         mask_nodes, keep_nodes = perm[:num_mask], perm[num_mask:]
+        return self._apply_mask(x, mask_nodes), mask_nodes, keep_nodes
+
+    def _block_mask(self, num_seeds: int, num_inputs: int, device: torch.device) -> Tuple[Tensor, Tensor]:
+        """``(mask, keep)`` local input ids: ``mask_rate`` of the seeds (at least one) and of
+        the other input nodes, so every batch scores the same number of seeds."""
+        perm = self._perm(num_seeds, device)
+        k = max(1, int(self.mask_rate * num_seeds))
+        mask, keep = [perm[:k]], [perm[k:]]
+        rest = num_inputs - num_seeds
+        if rest > 0:
+            perm = self._perm(rest, device) + num_seeds
+            k = int(self.mask_rate * rest)
+            mask.append(perm[:k])
+            keep.append(perm[k:])
+        return torch.cat(mask), torch.cat(keep)
+
+    def _apply_mask(self, x: Tensor, mask_nodes: Tensor) -> Tensor:
+        """``x`` with the rows ``mask_nodes`` replaced by the [MASK] token (a share
+        ``replace_rate`` of them by random nodes' features instead)."""
+        n, num_mask = x.size(0), mask_nodes.numel()
         out = x.clone()
         if self.replace_rate > 0 and num_mask > 0:
             num_noise = int(self.replace_rate * num_mask)
@@ -143,7 +183,7 @@ class GraphMAE(SSLMethod):
             token_nodes = mask_nodes
             out[token_nodes] = 0.0
         out[token_nodes] = out[token_nodes] + self.enc_mask_token
-        return out, mask_nodes, keep_nodes
+        return out
 
     def _encode(self, graph: Graph, x: Tensor) -> Tensor:
         out, hidden = self.encoder(graph, x, return_hidden=True)
@@ -157,8 +197,47 @@ class GraphMAE(SSLMethod):
     def _train_graph(self, graph: Graph) -> Graph:
         return _drop_edges(graph, self.drop_edge_rate, self.generator) if self.drop_edge_rate > 0 else graph
 
+    @property
+    def _gnn_decoder(self) -> bool:
+        return self.decoder_kind not in ("mlp", "linear")
+
+    def _split_blocks(self, data: BlockInput) -> Tuple[List[Graph], List[Graph]]:
+        """``(encoder Blocks, decoder Blocks)``, edges dropped as configured."""
+        blocks = list(data.blocks)
+        num_enc = self.encoder.num_layers
+        num_dec = self.decoder.num_layers if self._gnn_decoder else 0
+        if len(blocks) != num_enc + num_dec:
+            raise ValueError(f"{type(self).__name__} with a {num_enc}-layer encoder and a {self.decoder_kind!r} "
+                             f"decoder needs {num_enc + num_dec} Blocks (one fan-out per encoder and decoder "
+                             f"layer), got {len(blocks)}")
+        blocks = [self._train_graph(b) for b in blocks]
+        return blocks[:num_enc], blocks[num_enc:]
+
+    def _encode_blocks(self, blocks: List[Graph], x: Tensor) -> Tensor:
+        out, hidden = self.encoder(blocks, x, return_hidden=True)
+        if not self.concat_hidden:
+            return out
+        n = blocks[-1].num_dst_nodes  # every layer's first n rows are the last layer's nodes
+        return torch.cat([h[:n] for h in hidden], dim=1)
+
+    def _block_loss(self, data: BlockInput) -> Tensor:
+        x, num_seeds = data.x, data.num_seeds
+        mask_nodes, _ = self._block_mask(num_seeds, x.size(0), x.device)
+        use_x = self._apply_mask(x, mask_nodes)
+        enc_blocks, dec_blocks = self._split_blocks(data)
+        n_rep = enc_blocks[-1].num_dst_nodes
+        rep = self.encoder_to_decoder(self._encode_blocks(enc_blocks, use_x))
+        if self._gnn_decoder:
+            rep = rep.clone()
+            rep[mask_nodes[mask_nodes < n_rep]] = 0.0
+        recon = self._decode(dec_blocks, rep)  # [num_seeds, in_dim]
+        seeds_masked = mask_nodes[mask_nodes < num_seeds]
+        return sce_loss(recon[seeds_masked], x[seeds_masked], self.alpha)
+
     # ------------------------------------------------------------------ interface
     def loss(self, data: GraphInput) -> Tensor:
+        if isinstance(data, BlockInput):
+            return self._block_loss(data)
         graph, x = data.graph, data.x
         use_x, mask_nodes, _ = self.mask_features(x)
         g = self._train_graph(graph)
@@ -211,7 +290,36 @@ class GraphMAE2(GraphMAE):
             p.requires_grad_(False)
         self.dec_mask_token = nn.Parameter(torch.zeros(1, self.hidden_dim))
 
+    def _block_loss(self, data: BlockInput) -> Tensor:
+        x, num_seeds = data.x, data.num_seeds
+        mask_nodes, keep_nodes = self._block_mask(num_seeds, x.size(0), x.device)
+        use_x = self._apply_mask(x, mask_nodes)
+        clean_enc = list(data.blocks[:self.encoder.num_layers])
+        enc_blocks, dec_blocks = self._split_blocks(data)
+        n_rep = enc_blocks[-1].num_dst_nodes
+        enc = self._encode_blocks(enc_blocks, use_x)
+        keep = keep_nodes[keep_nodes < n_rep]
+        with torch.no_grad():
+            self.encoder_ema.train(self.training)
+            target = self.projector_ema(self.encoder_ema(clean_enc, x)[keep])
+        pred = self.predictor(self.projector(enc[keep]))
+        loss_latent = sce_loss(pred, target, 1.0)
+        origin = self.encoder_to_decoder(enc)
+        seeds_masked = mask_nodes[mask_nodes < num_seeds]
+        num_remask = int(self.remask_rate * n_rep)
+        loss_rec = origin.new_zeros(())
+        for _ in range(self.num_remask):
+            remask = self._perm(n_rep, x.device)[:num_remask]
+            rep = origin.clone()
+            rep[remask] = 0.0
+            rep[remask] = rep[remask] + self.dec_mask_token
+            recon = self._decode(dec_blocks, rep)
+            loss_rec = loss_rec + sce_loss(recon[seeds_masked], x[seeds_masked], self.alpha)
+        return loss_rec + self.lam * loss_latent
+
     def loss(self, data: GraphInput) -> Tensor:
+        if isinstance(data, BlockInput):
+            return self._block_loss(data)
         graph, x = data.graph, data.x
         use_x, mask_nodes, keep_nodes = self.mask_features(x)
         g = self._train_graph(graph)

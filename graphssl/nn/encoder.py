@@ -208,13 +208,29 @@ class GNNEncoder(nn.Module):
         graphs = self._layer_graphs(graph_or_blocks)
         h, hidden = x, []
         for i, g in enumerate(graphs):
-            h_in = F.dropout(h, self.dropout, self.training)
-            h = self.convs[i](g, h_in)
-            if self.residuals[i] is not None:
-                h = h + self.residuals[i](h_in[: g.num_dst_nodes])
-            h = self.activations[i](self.norms[i](h))
+            h = self.layer_forward(i, g, h)
             hidden.append(h)
         return (h, hidden) if return_hidden else h
+
+    def layer_forward(self, i: int, graph: Graph, h: Tensor) -> Tensor:
+        """Layer ``i`` alone (``dropout -> conv -> [+ residual] -> norm -> activation``):
+        ``h [graph.num_src_nodes, d_in] -> [graph.num_dst_nodes, d_out]``. :meth:`forward`
+        chains it; :func:`graphssl.nn.layerwise_inference` runs it over node batches.
+
+        Raises:
+            IndexError: ``i`` not a layer index.
+        """
+        if not -self.num_layers <= i < self.num_layers:
+            raise IndexError(f"layer {i} of a {self.num_layers}-layer encoder")
+        h_in = F.dropout(h, self.dropout, self.training)
+        out = self.convs[i](graph, h_in)
+        if self.residuals[i] is not None:
+            out = out + self.residuals[i](h_in[: graph.num_dst_nodes])
+        return self.activations[i](self.norms[i](out))
+
+    def layer_out_dims(self) -> List[int]:
+        """Output width of every layer."""
+        return [self.out_dim if i == self.num_layers - 1 else self.hidden_dim for i in range(self.num_layers)]
 
     def extra_repr(self) -> str:
         return (f"conv={self.conv_name!r}, in_dim={self.in_dim}, hidden_dim={self.hidden_dim}, "

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..sparse.ops import edge_softmax, sddmm, spmm
+from ..sparse.ops import edge_softmax, gat_aggregate, sddmm, spmm
 from .graph_views import GraphLike, check_layer_input, with_self_loops
 
 __all__ = ["GATConv"]
@@ -96,12 +96,17 @@ class GATConv(nn.Module):
         h = self.lin(x).view(-1, H, D)
         a_src = (h * self.att_src).sum(-1)  # [N_src, H]
         a_dst = (h[:n_dst] * self.att_dst).sum(-1)  # [N_dst, H]
-        # e_st = a_dst[t] + a_src[s] as one SDDMM: <[a_dst, 1], [1, a_src]> per head.
-        ones_src, ones_dst = torch.ones_like(a_src), torch.ones_like(a_dst)
-        e = sddmm(g, torch.stack([a_dst, ones_dst], -1), torch.stack([ones_src, a_src], -1))  # [E, H]
-        alpha = edge_softmax(g, F.leaky_relu(e, self.negative_slope))
-        alpha_used = F.dropout(alpha, self.attn_drop, self.training)
-        out = spmm(g, h, "sum", edge_weight=alpha_used)  # [N_dst, H, D]
+        if not return_attention and not (self.training and self.attn_drop > 0):
+            # The weights themselves are not needed: one fused pass over each row where
+            # the backend has a kernel for it (Triton), the unfused ops otherwise.
+            out = gat_aggregate(g, h, a_src, a_dst, self.negative_slope)  # [N_dst, H, D]
+        else:
+            # e_st = a_dst[t] + a_src[s] as one SDDMM: <[a_dst, 1], [1, a_src]> per head.
+            ones_src, ones_dst = torch.ones_like(a_src), torch.ones_like(a_dst)
+            e = sddmm(g, torch.stack([a_dst, ones_dst], -1), torch.stack([ones_src, a_src], -1))  # [E, H]
+            alpha = edge_softmax(g, F.leaky_relu(e, self.negative_slope))
+            alpha_used = F.dropout(alpha, self.attn_drop, self.training)
+            out = spmm(g, h, "sum", edge_weight=alpha_used)  # [N_dst, H, D]
         out = out.reshape(n_dst, H * D) if self.concat else out.mean(1)
         if self.res is not None:
             out = out + self.res(x[:n_dst])

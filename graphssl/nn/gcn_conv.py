@@ -29,7 +29,11 @@ class GCNConv(nn.Module):
         ``forward(graph, x)``: ``x [num_src_nodes, in_dim]`` -> ``[num_dst_nodes, out_dim]``.
 
     The normalised adjacency is computed once per graph object and cached on it. On a Block
-    the source side is normalised by the sources' out-degree within the Block (as DGL does).
+    the source side is normalised by the sources' out-degree within the Block (as DGL does),
+    unless :func:`graphssl.nn.attach_global_degrees` gave the Block the full graph's
+    degrees: then both sides use those and each row is rescaled by full over sampled
+    degree, so a Block with all neighbours reproduces the full-graph layer exactly (the
+    mini-batch trainer and :func:`graphssl.nn.layerwise_inference` attach them).
     """
 
     def __init__(self, in_dim: int, out_dim: int, add_self_loops: bool = True, normalize: bool = True,

@@ -9,7 +9,7 @@ could not be backpropagated through twice).
 """
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 import torch
 from torch import Tensor
@@ -17,7 +17,8 @@ from torch import Tensor
 from ..sparse.batch import GraphBatch
 from ..sparse.graph import Graph
 
-__all__ = ["GraphLike", "check_layer_input", "with_self_loops", "unweighted", "gcn_normalized"]
+__all__ = ["GraphLike", "check_layer_input", "with_self_loops", "unweighted", "gcn_normalized",
+           "attach_global_degrees"]
 
 _PREFIX = "nn."
 
@@ -107,6 +108,24 @@ def _gcn_norm(graph: Graph, edge_weight: Optional[Tensor], add_self_loops: bool)
     w = g.value if g.value is not None else torch.ones(g.num_edges, device=g.device)
     row, col = g.row(), g.col
     deg_dst = torch.zeros(g.num_dst_nodes, dtype=w.dtype, device=g.device).index_add_(0, row, w)
+    glob = getattr(graph, "global_in_degree", None)
+    if glob is not None:
+        # A Block carrying its sampled graph's degrees (attach_global_degrees): normalise
+        # by the full graph's degrees, and scale each destination's neighbour edges (not
+        # its self-loop) by its full over its sampled neighbour weight, so the row
+        # estimates its full-graph row (unbiased for uniform sampling with replacement)
+        # and equals it when all neighbours were sampled.
+        n_dst = g.num_dst_nodes
+        full = glob.to(w.dtype)
+        if add_self_loops:
+            full = full + (~graph.global_has_loop).to(w.dtype)
+        inv_full = full.pow(-0.5).masked_fill(full == 0, 0.0)
+        loop = row == col
+        sampled_nb = deg_dst - torch.zeros_like(deg_dst).index_add_(0, row[loop], w[loop])
+        full_nb = (glob - graph.global_loop_weight).to(w.dtype)[:n_dst]
+        scale = (full_nb / sampled_nb).masked_fill(sampled_nb <= 0, 0.0)
+        edge_scale = torch.where(loop, torch.ones_like(w), scale.index_select(0, row))
+        return g.with_value(inv_full.index_select(0, col) * w * inv_full.index_select(0, row) * edge_scale)
     if g.is_bipartite:
         # A Block knows only its own edges: normalise sources by their out-degree in it.
         deg_src = torch.zeros(g.num_src_nodes, dtype=w.dtype, device=g.device).index_add_(0, col, w)
@@ -115,6 +134,66 @@ def _gcn_norm(graph: Graph, edge_weight: Optional[Tensor], add_self_loops: bool)
     inv_dst = deg_dst.pow(-0.5).masked_fill(deg_dst == 0, 0.0)
     inv_src = deg_src.pow(-0.5).masked_fill(deg_src == 0, 0.0)
     return g.with_value(inv_src.index_select(0, col) * w * inv_dst.index_select(0, row))
+
+
+def attach_global_degrees(blocks: Sequence[Graph], graph: Graph) -> None:
+    """Give every Block the degrees its source nodes have in the sampled ``graph``, so GCN
+    layers on the Blocks normalise as on the full graph (see :func:`gcn_normalized`).
+
+    Sets ``block.global_in_degree`` (``[num_src]`` weighted in-degree in ``graph``),
+    ``block.global_has_loop`` (``[num_src]`` bool: the node has a self-loop in ``graph``)
+    and ``block.global_loop_weight`` (``[num_src]`` weight of that loop, 0 without one).
+    The full graph's vectors are computed once and cached on ``graph``.
+
+    Args:
+        blocks: Blocks (anything with ``src_nodes``, global ids into ``graph``).
+        graph: the square graph they were sampled from (undirected for GCN's symmetric
+            normalisation: its in-degrees are also the sources' out-degrees).
+
+    Raises:
+        ValueError: a block without ``src_nodes``, or ids out of ``graph``'s range.
+    """
+    deg, loops, loop_w = _cached(graph, "global_degrees", lambda: _degrees_and_loops(graph))
+    for i, b in enumerate(blocks):
+        ids = getattr(b, "src_nodes", None)
+        if ids is None:
+            raise ValueError(f"Block {i} has no src_nodes (global ids); attach_global_degrees needs Blocks")
+        if ids.numel() and int(ids.max()) >= graph.num_nodes:
+            raise ValueError(f"Block {i} has node id {int(ids.max())}, out of range for a graph of "
+                             f"{graph.num_nodes} nodes")
+        ids = ids.to(deg.device)
+        b.global_in_degree = deg.index_select(0, ids).to(b.device)
+        b.global_has_loop = loops.index_select(0, ids).to(b.device)
+        b.global_loop_weight = loop_w.index_select(0, ids).to(b.device)
+        b._cache.pop(_PREFIX + "gcn_norm_True", None)  # degrees changed: drop stale views
+        b._cache.pop(_PREFIX + "gcn_norm_False", None)
+
+
+def _degrees_and_loops(graph: Graph, chunk_edges: int = 1 << 22):
+    """``(weighted in-degree, has self-loop, self-loop weight)`` of every node, in chunks
+    of about ``chunk_edges`` edges (a large graph's ``[E]`` row index is never built)."""
+    n, dev = graph.num_dst_nodes, graph.device
+    w = graph.value
+    dtype = w.dtype if w is not None and w.is_floating_point() else torch.float32
+    counts = graph.rowptr[1:] - graph.rowptr[:-1]
+    deg = counts.to(dtype) if w is None else torch.zeros(n, dtype=dtype, device=dev)
+    loops = torch.zeros(n, dtype=torch.bool, device=dev)
+    loop_w = torch.zeros(n, dtype=dtype, device=dev)
+    start = 0
+    while start < n:
+        lo = int(graph.rowptr[start])
+        stop = int(torch.searchsorted(graph.rowptr, lo + chunk_edges, right=True)) - 1
+        stop = min(max(stop, start + 1), n)
+        hi = int(graph.rowptr[stop])
+        row = torch.repeat_interleave(torch.arange(start, stop, device=dev), counts[start:stop], output_size=hi - lo)
+        is_loop = row == graph.col[lo:hi]
+        wc = w[lo:hi].to(dtype) if w is not None else torch.ones(hi - lo, dtype=dtype, device=dev)
+        if w is not None:
+            deg.index_add_(0, row, wc)
+        loops[row[is_loop]] = True
+        loop_w.index_add_(0, row[is_loop], wc[is_loop])
+        start = stop
+    return deg, loops, loop_w
 
 
 def gcn_normalized(graph: Graph, edge_weight: Optional[Tensor] = None, add_self_loops: bool = True) -> Graph:

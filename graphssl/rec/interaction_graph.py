@@ -7,7 +7,8 @@ from typing import Callable, List, Optional, Tuple, Union
 import torch
 from torch import Tensor
 
-from ..sparse import Graph, spmm
+from ..sparse import Graph
+from .propagation import adj_spmm, mark_symmetric
 
 __all__ = ["interaction_graph", "lightgcn_propagate"]
 
@@ -35,7 +36,9 @@ def interaction_graph(num_users: int, num_items: int, users: Tensor, items: Tens
     u, i = users, items + num_users
     ei = torch.stack([torch.cat([u, i]), torch.cat([i, u])])
     g = Graph.from_edge_index(ei, num_users + num_items, coalesce=True)
-    return g.gcn_norm(add_self_loops=False) if normalize else g
+    # Symmetric by construction (both directions, weights 1 / sqrt(deg_u deg_i)): backward
+    # passes of the propagation reuse the graph instead of its transpose.
+    return mark_symmetric(g.gcn_norm(add_self_loops=False) if normalize else g)
 
 
 def lightgcn_propagate(adj: Graph, emb: Tensor, num_layers: int,
@@ -68,7 +71,7 @@ def lightgcn_propagate(adj: Graph, emb: Tensor, num_layers: int,
     h = emb
     total = emb if include_ego else None
     for k in range(num_layers):
-        h = spmm(adj, h)
+        h = adj_spmm(adj, h)
         if perturb is not None:
             h = perturb(h, k)
         layers.append(h)

@@ -9,7 +9,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
@@ -19,7 +19,7 @@ from .data import InteractionData, load_interactions
 from .presets import preset
 from .trainer import RecHistory, RecTrainer
 
-__all__ = ["RecResult", "BACKBONE_MODELS", "model_names", "build_model_head", "recommend",
+__all__ = ["RecResult", "BACKBONE_MODELS", "model_names", "build_model_head", "build_trainer", "recommend",
            "add_recommend_arguments", "run_recommend"]
 
 BACKBONE_MODELS = ("mf", "lightgcn")  # models that are a bare backbone; the others name an SSL head
@@ -93,6 +93,35 @@ class RecResult:
     trainer: RecTrainer
 
 
+def build_trainer(data: InteractionData, model: str = "lightgcn", cfg: Optional[Dict[str, Any]] = None,
+                  seed: int = 0, device: Union[str, torch.device] = "cpu", progress: bool = False,
+                  ks: Sequence[int] = (20,), log_test: bool = False,
+                  max_steps_per_epoch: Optional[int] = None) -> Tuple[RecTrainer, Dict[str, Any]]:
+    """The :class:`RecTrainer` of ``model`` on ``data`` with its preset (overridden by ``cfg``),
+    untrained, and the merged config (``benchmarks/rec.py`` times steps with it).
+
+    Raises:
+        ValueError: unknown model or bad settings.
+    """
+    model = model.lower()
+    if model not in BACKBONE_MODELS and _heads_registry() is None:
+        raise ValueError(f"model {model!r} needs graphssl.rec.heads, which is not available; "
+                         f"models available now: {', '.join(BACKBONE_MODELS)}")
+    conf = preset(model, data.name, cfg)
+    bcfg = dict(conf["backbone"])
+    name = bcfg.pop("name")
+    if name == "mf":
+        bcfg.pop("num_layers", None)
+        bcfg.pop("include_ego", None)
+    backbone = build_backbone(name, data, seed=seed, **bcfg)
+    heads = [] if model in BACKBONE_MODELS else [build_model_head(model, backbone, conf["head"], seed)]
+    tcfg = dict(conf["train"])
+    tcfg.setdefault("ks", tuple(ks))
+    trainer = RecTrainer(backbone, data, heads, seed=seed, device=device, progress=progress, log_test=log_test,
+                         max_steps_per_epoch=max_steps_per_epoch, **tcfg)
+    return trainer, conf
+
+
 def recommend(data: Union[InteractionData, str], model: str = "lightgcn", cfg: Optional[Dict[str, Any]] = None,
               seed: int = 0, device: Union[str, torch.device] = "cpu", progress: bool = False,
               root: Optional[str] = None, ks: Sequence[int] = (20,), log_test: bool = False,
@@ -114,31 +143,17 @@ def recommend(data: Union[InteractionData, str], model: str = "lightgcn", cfg: O
         ValueError: unknown model or bad settings.
     """
     t0 = time.perf_counter()
-    model = model.lower()
-    if model not in BACKBONE_MODELS and _heads_registry() is None:
-        raise ValueError(f"model {model!r} needs graphssl.rec.heads, which is not available; "
-                         f"models available now: {', '.join(BACKBONE_MODELS)}")
     if isinstance(data, str):
         data = load_interactions(data, root=root)
-    conf = preset(model, data.name, cfg)
-    bcfg = dict(conf["backbone"])
-    name = bcfg.pop("name")
-    if name == "mf":
-        bcfg.pop("num_layers", None)
-        bcfg.pop("include_ego", None)
-    backbone = build_backbone(name, data, seed=seed, **bcfg)
-    heads = [] if model in BACKBONE_MODELS else [build_model_head(model, backbone, conf["head"], seed)]
-    tcfg = dict(conf["train"])
-    tcfg.setdefault("ks", tuple(ks))
-    trainer = RecTrainer(backbone, data, heads, seed=seed, device=device, progress=progress, log_test=log_test,
-                         max_steps_per_epoch=max_steps_per_epoch, **tcfg)
+    trainer, conf = build_trainer(data, model, cfg, seed=seed, device=device, progress=progress, ks=ks,
+                                  log_test=log_test, max_steps_per_epoch=max_steps_per_epoch)
     history = trainer.fit()
     test = trainer.evaluate("test", ks)
     val = trainer.evaluate("val", ks) if data.val is not None else None
     if save_embeddings:
         trainer.save_embeddings(save_embeddings)
     steps = len(trainer.sampler) if max_steps_per_epoch is None else min(max_steps_per_epoch, len(trainer.sampler))
-    return RecResult(model, data.name, test, val, history, trainer.epoch, time.perf_counter() - t0,
+    return RecResult(model.lower(), data.name, test, val, history, trainer.epoch, time.perf_counter() - t0,
                      history.seconds_per_epoch, steps, conf, trainer)
 
 

@@ -12,8 +12,13 @@ this step; the returned loss is already weighted. Optional parts the trainer hon
 - ``head.propagate(backbone) -> (user_emb, item_emb, views)``: the step's main embeddings
   come from the head instead of ``backbone()`` and ``views`` is passed back to the head's
   forward as ``views=`` (XSimGCL trains BPR on its noisy propagation and contrasts it with a
-  layer of the same pass); at most one head may define it. Evaluation always uses
-  ``backbone()``, the clean propagation.
+  layer of the same pass; SimGCL returns the clean propagation and shares its first layer
+  with its noisy views); a ``views["all"]`` of ``[U + I, d]`` is used for the main loss's
+  gather. At most one head may define it. Evaluation always uses ``backbone()``, the clean
+  propagation.
+- ``head.layers_needed(backbone) -> int``: the head's forward takes ``layers=[E_0, ..., E_L]``
+  of the backbone's clean propagation (NCL, LightGCL) and needs at least that many layers
+  beyond ``E_0``; the trainer passes the step's layers instead of letting it propagate again.
 - ``main_loss="none"`` (the DirectAU preset): the heads' losses are the whole objective,
   with no BPR / softmax term and no L2 term.
 """
@@ -148,6 +153,9 @@ class RecTrainer:
         if len(encoders) > 1:
             raise ValueError("at most one head may define propagate(backbone) (it supplies the main embeddings)")
         self.encoder_head = encoders[0] if encoders else None
+        # heads that can reuse the backbone's clean layers (``layers_needed``: how many beyond E_0)
+        self._layer_heads = {id(h): int(h.layers_needed(self.backbone)) for h in self.heads
+                             if h is not self.encoder_head and callable(getattr(h, "layers_needed", None))}
         if main_loss == "none" and not len(self.heads):
             raise ValueError("main_loss='none' needs at least one head")
         self.data = data
@@ -166,18 +174,27 @@ class RecTrainer:
         self.epoch = 0
 
     # ------------------------------------------------------------------ one step
-    def _encode(self) -> Tuple[Optional[Tensor], Tensor, Tensor, object]:
-        """``(all [U + I, d] or None, user table, item table, views or None)`` of this step."""
+    def _encode(self) -> Tuple[Optional[Tensor], Tensor, Tensor, object, Optional[List[Tensor]]]:
+        """``(all [U + I, d] or None, user table, item table, views or None, layers or None)``
+        of this step; ``layers`` (``E_0..E_L``) only when a head takes them."""
         if self.encoder_head is not None:
             out = self.encoder_head.propagate(self.backbone)
-            return None, out[0], out[1], (out[2] if len(out) > 2 else None)
-        all_emb = self.backbone.propagate()
+            views = out[2] if len(out) > 2 else None
+            full = views.get("all") if isinstance(views, dict) else None
+            # clean layers the encoder head kept (SimGCL) serve the layer heads too
+            layers = views.get("layers") if isinstance(views, dict) and self._layer_heads else None
+            return full, out[0], out[1], views, layers
+        layers = None
+        if self._layer_heads:
+            all_emb, layers = self.backbone.propagate(return_layers=True)
+        else:
+            all_emb = self.backbone.propagate()
         u, i = self.backbone.split(all_emb)
-        return all_emb, u, i, None
+        return all_emb, u, i, None, layers
 
     def loss(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
         """The total loss of one batch (main loss + L2 on the batch's ego rows + heads)."""
-        all_emb, user_all, item_all, views = self._encode()
+        all_emb, user_all, item_all, views, layers = self._encode()
         total = user_all.new_zeros(())
         if self.main_loss != "none":
             U, B = self.backbone.num_users, users.numel()
@@ -197,7 +214,11 @@ class RecTrainer:
             if self.reg > 0:
                 total = total + self.reg * l2_reg_loss(self.backbone.ego.index_select(0, rows), batch_size=B)
         for head in self.heads:
-            extra = {"views": views} if head is self.encoder_head and views is not None else {}
+            extra = {}
+            if head is self.encoder_head and views is not None:
+                extra["views"] = views
+            elif layers is not None and id(head) in self._layer_heads and len(layers) > self._layer_heads[id(head)]:
+                extra["layers"] = layers  # the host's clean layers: the head need not propagate again
             total = total + head(users, pos, user_all, item_all, backbone=self.backbone, **extra)
         return total
 

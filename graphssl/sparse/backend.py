@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -63,6 +63,21 @@ class Backend:
         """Gradient of :meth:`segment_softmax`: ``out * (grad - segsum(out * grad))``."""
         raise NotImplementedError
 
+    #: Whether :meth:`gat_aggregate` is implemented; without it
+    #: :func:`graphssl.sparse.ops.gat_aggregate` composes the unfused primitives.
+    has_fused_gat: bool = False
+
+    def gat_aggregate(self, rowptr: Tensor, col: Tensor, x: Tensor, a_src: Tensor, a_dst: Tensor,
+                      negative_slope: float) -> Tuple[Tensor, Tensor]:
+        """Fused GAT aggregation: ``out[r, h] = sum_e softmax_e(LeakyReLU(a_src[col[e], h] +
+        a_dst[r, h])) * x[col[e], h]`` over row ``r``'s edges.
+
+        ``x``: ``[N, H, D]``, ``a_src``: ``[N, H]``, ``a_dst``: ``[R, H]``. Returns
+        ``(out [R, H, D], lse [R, H])``, ``lse`` the float32 log-sum-exp of each row's
+        logits (``-inf`` for empty rows, whose ``out`` is 0).
+        """
+        raise NotImplementedError
+
 
 _REGISTRY: Dict[str, Callable[[], Backend]] = {}
 _INSTANCES: Dict[str, Optional[Backend]] = {}
@@ -96,9 +111,14 @@ def _instance(name: str) -> Optional[Backend]:
     return _INSTANCES[name]
 
 
-def available_backends() -> List[str]:
-    """Names of registered backends whose dependencies import."""
-    return [n for n in _REGISTRY if _instance(n) is not None]
+def available_backends(device: Union[str, torch.device, None] = None) -> List[str]:
+    """Names of registered backends whose dependencies import; given ``device``, only
+    those that run float32 tensors there (``available_backends("cpu")``)."""
+    names = [n for n in _REGISTRY if _instance(n) is not None]
+    if device is None:
+        return names
+    dev = torch.device(device)
+    return [n for n in names if _instance(n).supports(dev, torch.float32)]
 
 
 class use_backend(contextlib.ContextDecorator):
@@ -153,4 +173,6 @@ def get_backend(x: Tensor) -> Backend:
 
 register_backend("torch", _lazy("graphssl.sparse.backends.torch_backend", "TorchBackend"))
 register_backend("numba", _lazy("graphssl.sparse.backends.numba_backend", "NumbaBackend"))
-register_backend("triton", _lazy("graphssl.sparse.backends.triton_backend", "TritonBackend"))
+register_backend("triton", _lazy("graphssl.sparse.backends.triton.backend", "TritonBackend"))
+# Only when forced (use_backend("torch_scatter")): for comparison, never picked automatically.
+register_backend("torch_scatter", _lazy("graphssl.sparse.backends.torch_scatter_backend", "TorchScatterBackend"))

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from .graph import Graph
+from .graph_sizes import GraphSizes
 
 __all__ = ["GraphBatch", "GraphItem", "collate", "unbatch"]
 
@@ -39,7 +40,7 @@ class GraphItem:
 
 
 @dataclass
-class GraphBatch:
+class GraphBatch(GraphSizes):
     """A disjoint union of ``num_graphs`` graphs, stored graph after graph.
 
     Attributes:
@@ -64,16 +65,6 @@ class GraphBatch:
     num_graphs: int
     edge_ptr: Optional[Tensor] = None
     y_level: Optional[str] = None
-
-    @property
-    def num_nodes(self) -> int:
-        """Total number of nodes ``N``."""
-        return self.graph.num_nodes
-
-    @property
-    def num_edges(self) -> int:
-        """Total number of edges ``E``."""
-        return self.graph.num_edges
 
     @property
     def device(self) -> torch.device:

@@ -18,7 +18,7 @@ from .backend import get_backend
 from .graph import Graph
 
 __all__ = ["spmm", "gather_scatter", "edge_softmax", "segment_softmax", "sddmm", "segment_reduce",
-           "edge_cosine"]
+           "edge_cosine", "gat_aggregate"]
 
 _REDUCES = ("sum", "add", "mean", "max", "min")
 
@@ -169,6 +169,48 @@ class _SDDMM(Function):
         return None, grad_a, grad_b
 
 
+class _GATAggregate(Function):
+    """Fused attention aggregation; the backward recomputes the attention weights from
+    the saved per-row log-sum-exp and runs the unfused primitives (transpose, no atomics)."""
+
+    @staticmethod
+    def forward(ctx, graph: Graph, x: Tensor, a_src: Tensor, a_dst: Tensor, negative_slope: float) -> Tensor:
+        out, lse = get_backend(x).gat_aggregate(graph.rowptr, graph.col, x, a_src, a_dst, negative_slope)
+        ctx.graph = graph
+        ctx.negative_slope = negative_slope
+        ctx.save_for_backward(x, a_src, a_dst, lse)
+        return out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: Tensor):
+        x, a_src, a_dst, lse = ctx.saved_tensors
+        g: Graph = ctx.graph
+        grad = grad.contiguous()
+        b = get_backend(grad)
+        grad_x = grad_src = grad_dst = None
+        if g.num_edges == 0:
+            return (None, torch.zeros_like(x), torch.zeros_like(a_src), torch.zeros_like(a_dst), None)
+        row, t, perm = g.row(), g.transpose(), g.transpose_perm()
+        # Edge-level quantities in the forward's accumulation dtype (lse's: float32, or float64).
+        acc = lse.dtype
+        z = a_src.to(acc).index_select(0, g.col) + a_dst.to(acc).index_select(0, row)  # [E, H]
+        slope = torch.full_like(z, ctx.negative_slope).masked_fill_(z > 0, 1.0)  # LeakyReLU'(z)
+        alpha = torch.exp(z * slope - lse.index_select(0, row))
+        if ctx.needs_input_grad[1]:
+            grad_x = b.spmm_sum(t.rowptr, t.col, alpha.index_select(0, perm).to(grad.dtype), grad).to(x.dtype)
+        if ctx.needs_input_grad[2] or ctx.needs_input_grad[3]:
+            g_alpha = b.sddmm(g.rowptr, g.col, grad, x.to(grad.dtype)).to(acc)
+            g_z = (b.segment_softmax_backward(g.rowptr, alpha, g_alpha) * slope).unsqueeze(-1)  # [E, H, 1]
+            # Segment sums of the edge gradients by target (rows) and by source (transpose).
+            if ctx.needs_input_grad[3]:
+                eids = torch.arange(g.num_edges, device=g_z.device)
+                grad_dst = b.spmm_sum(g.rowptr, eids, None, g_z).squeeze(-1).to(a_dst.dtype)
+            if ctx.needs_input_grad[2]:
+                grad_src = b.spmm_sum(t.rowptr, perm, None, g_z).squeeze(-1).to(a_src.dtype)
+        return None, grad_x, grad_src, grad_dst, None
+
+
 # ---------------------------------------------------------------------------- public ops
 def _mean_scale(graph: Graph, dtype: torch.dtype) -> Tensor:
     """Per-edge ``1 / in_degree(target)`` as ``[E, 1]`` in ``dtype``, cached on the graph.
@@ -302,3 +344,54 @@ def segment_reduce(x: Tensor, ptr: Tensor, reduce: str = "sum") -> Tensor:
         raise ValueError(f"ptr must be 1-D and end at x.size(0) ({x.size(0)})")
     g = Graph(ptr.long(), torch.arange(x.size(0), device=x.device), num_src_nodes=x.size(0))
     return spmm(g, x, reduce)
+
+
+def gat_aggregate(graph: Graph, x: Tensor, a_src: Tensor, a_dst: Tensor, negative_slope: float = 0.2) -> Tensor:
+    """Graph-attention aggregation: logits, edge softmax and weighted sum of source rows.
+
+    For an edge ``s -> t`` and head ``h``: ``alpha = softmax over t's incoming edges of
+    LeakyReLU(a_src[s, h] + a_dst[t, h])`` and ``out[t, h] = sum_s alpha * x[s, h]``. A
+    backend with a fused kernel (Triton) does it in one pass over each row without
+    storing the logits or weights; others compose :func:`edge_softmax` and :func:`spmm`
+    (the reference). The graph's edge weights are ignored.
+
+    Args:
+        graph: the graph (square or bipartite).
+        x: ``[num_src_nodes, H, D]`` (or ``[num_src_nodes, F]`` for one head).
+        a_src: ``[num_src_nodes, H]`` per-source attention scores (``[num_src_nodes]`` for
+            one head).
+        a_dst: ``[num_dst_nodes, H]`` per-target scores (``[num_dst_nodes]`` for one head).
+        negative_slope: LeakyReLU slope of the logits.
+
+    Returns:
+        ``[num_dst_nodes, H, D]`` (``[num_dst_nodes, F]`` for 2-D ``x``) in ``x``'s dtype;
+        targets without incoming edges get 0.
+
+    Raises:
+        ValueError: wrong shapes, dtypes or devices.
+    """
+    _check_graph(graph)
+    x3, flat = _as_heads(x, "x", graph.num_src_nodes, "source nodes")
+    H = x3.size(1)
+    scores = []
+    for name, a, rows, what in (("a_src", a_src, graph.num_src_nodes, "source nodes"),
+                                ("a_dst", a_dst, graph.num_dst_nodes, "target nodes")):
+        if not isinstance(a, Tensor) or not a.is_floating_point():
+            raise ValueError(f"{name} must be a floating point tensor")
+        a2 = a.unsqueeze(1) if a.dim() == 1 else a
+        if a2.dim() != 2 or a2.size(0) != rows or a2.size(1) != H:
+            raise ValueError(f"{name} must have shape [{rows}, {H}] ({what} x heads), got {tuple(a.shape)}")
+        scores.append(a2.to(x3.dtype).contiguous())
+    _device_match(graph, x3, *scores)
+    slope = float(negative_slope)
+    if getattr(get_backend(x3), "has_fused_gat", False):
+        out = _GATAggregate.apply(graph, x3, scores[0], scores[1], slope)
+    else:
+        # z_st = a_dst[t] + a_src[s] as one SDDMM, <[a_dst, 1], [1, a_src]> per head: its
+        # backward runs on the backend's CSR kernels (no scatter into the nodes' scores).
+        a_src3, a_dst3 = scores
+        z = sddmm(graph, torch.stack([a_dst3, torch.ones_like(a_dst3)], -1),
+                  torch.stack([torch.ones_like(a_src3), a_src3], -1))  # [E, H]
+        alpha = edge_softmax(graph, torch.nn.functional.leaky_relu(z, slope))
+        out = spmm(graph, x3, "sum", edge_weight=alpha)
+    return out.squeeze(1) if flat else out

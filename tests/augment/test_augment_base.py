@@ -39,7 +39,7 @@ def test_build_from_name_mapping_and_instance():
     ("node_drop", {"p": 1.5}, "p must lie"),
     ("feature_mask", {"mode": "diag"}, "unknown mask mode 'diag'"),
     ("edge_drop", {"adaptive": "closeness"}, "unknown adaptive centrality 'closeness'"),
-    (42, {}, "build_augmenter takes"),
+    (42, {}, "augmenter is given by name"),
 ])
 def test_bad_specs_raise_value_error(spec, kwargs, match):
     with pytest.raises(ValueError, match=match):

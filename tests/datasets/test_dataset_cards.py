@@ -10,7 +10,11 @@ from graphssl.datasets import cards as cards_module
 EXPECTED = {"cora", "citeseer", "pubmed", "amazon-photo", "amazon-computers", "coauthor-cs", "coauthor-physics",
             "wikics", "mutag", "proteins", "nci1", "ptc_mr", "imdb-binary", "imdb-multi", "gowalla", "yelp2018",
             "amazon-book", "ml-100k", "ml-1m", "hiv", "bbbp", "bace", "tox21", "toxcast", "sider", "clintox", "muv"}
-NO_CHECKSUM = {"wikics", "amazon-book", "ml-100k", "ml-1m"}
+OGB_PROP = {"ogbn-arxiv", "ogbn-products", "ogbl-collab"}  # OGB publishes no checksums
+EXPECTED |= OGB_PROP
+OGB_MOL = {f"ogbg-mol{n}" for n in ("hiv", "bbbp", "bace", "tox21", "toxcast", "sider", "clintox", "muv")}
+EXPECTED |= OGB_MOL  # MoleculeNet CSVs as graphs (graphssl.molecules)
+NO_CHECKSUM = {"wikics", "amazon-book", "ml-100k", "ml-1m"} | OGB_PROP
 
 
 def test_registry_and_cards_agree():
@@ -21,7 +25,7 @@ def test_registry_and_cards_agree():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_card_complete(name):
     card = dataset_card(name)
-    assert card.name == name and card.kind in ("node", "graph", "interaction", "molecule")
+    assert card.name == name and card.kind in ("node", "link", "graph", "interaction", "molecule")
     assert card.description and card.citation and card.license and card.stats
     for f in card.files:
         if name in NO_CHECKSUM:

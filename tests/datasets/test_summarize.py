@@ -27,6 +27,8 @@ def test_subset_root(require, tmp_path):
         "gowalla": {"name": "gowalla", "num_users": 29858, "num_items": 40981, "num_interactions": 1027370},
         "mutag": {"name": "mutag", "num_graphs": 188, "num_classes": 2, "num_features": 7},
         "bbbp": {"name": "bbbp", "num_molecules": 2039, "num_tasks": 1},
+        # the same CSV as molecule graphs under OGB's name (statistics read from the CSV)
+        "ogbg-molbbbp": {"name": "ogbg-molbbbp", "num_molecules": 2039, "num_tasks": 1},
     }
 
 

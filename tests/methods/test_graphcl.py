@@ -134,7 +134,7 @@ def test_features_are_required():
 @pytest.mark.parametrize("dataset", ["mutag", "proteins", "nci1", "imdb-binary"])
 def test_published_configs_build(dataset):
     cfg = load_config("graphcl", dataset)
-    assert set(cfg) == {"data", "method", "train", "probe"}
+    assert {"data", "method", "train", "probe"} <= set(cfg)
     m = build_method("graphcl", in_dim=7, **cfg["method"])
     assert m.tau == 0.2 and m.out_dim == 96
     assert cfg["train"]["epochs"] == 20 and cfg["data"]["batch_size"] == 128

@@ -19,3 +19,19 @@ def test_rec_benchmark_json_smoke(data_root):
         assert {"bench", "dataset", "impl", "metric", "value", "epochs", "seconds", "seconds_per_epoch"} <= set(r)
         assert r["bench"] == "rec" and r["metric"] in ("recall@20", "ndcg@20") and r["epochs"] == 1
         assert r["seconds_per_epoch"] > 0 and r["extrapolated"] == (r["steps_per_epoch"] > 1)
+
+
+def test_rec_benchmark_timing_reports_ratios(data_root):
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "rec.py"), "--json", "--root", str(data_root), "--users", "150",
+           "--timing", "--timing-steps", "1", "--rounds", "1", "--models", "simgcl,xsimgcl", "--datasets", "gowalla",
+           "--threads", "1"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = {r["model"]: r for r in (json.loads(line) for line in proc.stdout.splitlines() if line.strip())}
+    assert set(rows) == {"lightgcn", "simgcl", "xsimgcl"}  # LightGCN is added as the reference
+    for r in rows.values():
+        assert {"bench", "dataset", "impl", "metric", "value", "seconds", "ms_per_step", "ratio_to_lightgcn",
+                "cpu_ratio_to_lightgcn", "extrapolated_from_steps", "steps_per_epoch"} <= set(r)
+        assert r["metric"] == "seconds_per_epoch" and r["value"] > 0 and r["extrapolated_from_steps"] == 1
+    assert rows["lightgcn"]["ratio_to_lightgcn"] == 1.0
+    assert rows["simgcl"]["published_ratio_to_lightgcn"] == 2.05

@@ -109,3 +109,31 @@ def test_softmax_and_settings(small):
                     ({"lr": 0}, "lr"), ({"eval_every": 0}, "eval_every"), ({"num_negatives": 0}, "num_negatives")]:
         with pytest.raises(ValueError, match=msg):
             RecTrainer(bb, small, **kw)
+
+
+@pytest.mark.parametrize("name", ["ncl", "lightgcl"])
+def test_layer_heads_reuse_the_backbone_layers(small, name):
+    """NCL and LightGCL get the step's clean layers instead of propagating again, and the loss
+    is the one they compute on their own."""
+    from graphssl.rec.heads import LightGCLHead, NCLHead
+    head = NCLHead(num_clusters=4, seed=0) if name == "ncl" else LightGCLHead(rank=3, seed=0)
+    bb = LightGCN(small.num_users, small.num_items, small.adj, dim=8, num_layers=2, seed=0)
+    tr = RecTrainer(bb, small, [head], epochs=1, batch_size=64, progress=False)
+    seen = []
+    original = head.forward
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("layers"))
+        return original(*args, **kwargs)
+
+    head.forward = spy
+    with torch.no_grad():
+        head.new_epoch(bb)
+    users, pos, neg = next(iter(tr.sampler))
+    with torch.no_grad():
+        tr.loss(users, pos, neg)
+        u, i = bb()
+        alone = original(users, pos, u, i, backbone=bb)
+        given = original(users, pos, u, i, backbone=bb, layers=seen[0])
+    assert seen[0] is not None and len(seen[0]) == 3  # E_0..E_2 of the step's propagation
+    torch.testing.assert_close(given, alone)

@@ -18,8 +18,9 @@ from hypothesis import strategies as st  # noqa: E402
 from graphssl.sparse import (Graph, available_backends, edge_cosine, edge_softmax, gather_scatter,  # noqa: E402
                              get_backend, sddmm, segment_reduce, segment_softmax, spmm, use_backend)
 
-# Read at collection time, so a backend that starts importing (numba, triton) is tested too.
-BACKENDS = available_backends()
+# Read at collection time, so a backend that starts importing (numba) is tested too. These
+# tests run on CPU tensors: a GPU-only backend (triton on a CUDA machine) is tested in its own file.
+BACKENDS = available_backends("cpu")
 REDUCES = ["sum", "mean", "max", "min"]
 PROPERTY = settings(max_examples=30, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -463,3 +464,15 @@ def test_other_ops_bad_inputs():
         gather_scatter(torch.tensor([-1, 1]), torch.tensor([1, 0]), torch.randn(2, 1))
     with pytest.raises(ValueError, match="integer dtype"):
         gather_scatter(torch.tensor([0.0, 1.0]), torch.tensor([1, 0]), torch.randn(2, 1))
+
+
+def test_available_backends_filters_by_device():
+    every = available_backends()
+    cpu = available_backends("cpu")
+    assert "torch" in cpu and set(cpu) <= set(every)
+    assert all(_runs_on_cpu(b) for b in cpu)
+
+
+def _runs_on_cpu(name):
+    with use_backend(name):
+        return get_backend(torch.zeros(1)) is not None

@@ -25,8 +25,9 @@ import torch
 from torch import Tensor, nn
 
 from ...registry import Registry
-from ...sparse import Graph, spmm
+from ...sparse import Graph
 from ..interaction_graph import interaction_graph
+from ..propagation import adj_spmm
 
 __all__ = ["RecSSLHead", "HEADS", "register_head", "build_head", "GraphContext", "ego_embeddings",
            "check_backbone", "check_batch", "propagate_layers", "interaction_pairs", "split_nodes",
@@ -262,7 +263,7 @@ def propagate_layers(adj: Union[Graph, Sequence[Graph]], emb: Tensor, num_layers
         raise ValueError(f"got {len(graphs)} per-layer graphs for {num_layers} layers")
     layers, h = [emb], emb
     for k, g in enumerate(graphs):
-        h = spmm(g, h)
+        h = adj_spmm(g, h)
         if perturb is not None:
             h = perturb(h, k)
         layers.append(h)

@@ -11,6 +11,7 @@ from torch import Tensor
 from ...sparse import Graph
 from .base import (RecSSLHead, check_backbone, check_batch, check_positive, ego_embeddings, propagate_layers,
                    register_head, split_nodes)
+from .contrast import score_logsumexp
 
 __all__ = ["LightGCLHead", "svd_factors"]
 
@@ -49,6 +50,14 @@ def svd_factors(adj: Graph, num_users: int, rank: int = 5, niter: int = 2,
             torch.manual_seed(generator_seed)
         u, s, v = torch.svd_lowrank(r, q=rank, niter=niter)
     return u * s, v * s, u, v
+
+
+
+def _total(ts: Sequence[Tensor]) -> Tensor:
+    out = ts[0]
+    for t in ts[1:]:
+        out = out + t
+    return out
 
 
 @register_head("lightgcl")
@@ -110,6 +119,10 @@ class LightGCLHead(RecSSLHead):
         if backbone is not None and self._adj_id != id(backbone.adj):
             self.refresh(backbone)
 
+    def layers_needed(self, backbone: Any) -> int:
+        """Layers beyond ``E_0`` that :meth:`forward`'s ``layers=`` holds: the backbone's depth."""
+        return int(backbone.num_layers)
+
     def views(self, backbone: Any, layers: Optional[Sequence[Tensor]] = None) -> Tuple[Tensor, Tensor]:
         """``(E, G)``: the main and SVD views, ``[U + I, d]`` each (sums over layers)."""
         check_backbone(backbone, ("adj", "num_users", "num_items"), "LightGCL")
@@ -125,14 +138,16 @@ class LightGCLHead(RecSSLHead):
         for prev in layers[:-1]:
             pu, pi = split_nodes(prev, nu)
             g.append(torch.cat([us @ (v.t() @ pi), vs @ (u.t() @ pu)]))
-        return torch.stack(layers).sum(0), torch.stack(g).sum(0)
+        # running sums: no [L + 1, N, d] stack forward or backward
+        return _total(layers), _total(g)
 
     def _term(self, ids: Tensor, main: Tensor, svd: Tensor) -> Tensor:
-        logits = svd[ids] @ main.t() / self.temperature
-        pos = (svd[ids] * main[ids]).sum(1) / self.temperature
+        anchors = svd.index_select(0, ids)
+        pos = (anchors * main.index_select(0, ids)).sum(1) / self.temperature
         if self.clamp is not None:
             pos = pos.clamp(-self.clamp, self.clamp)
-        return torch.logsumexp(logits, dim=1).mean() - pos.mean()
+        # every node of the side is a candidate: scored in chunks, never as a [B, N] matrix
+        return score_logsumexp(anchors, main, self.temperature).mean() - pos.mean()
 
     def forward(self, users: Tensor, pos_items: Tensor, user_emb: Optional[Tensor] = None,
                 item_emb: Optional[Tensor] = None, backbone: Any = None,

@@ -111,6 +111,10 @@ class NCLHead(RecSSLHead):
             setattr(self, f"{part}_centroids", F.normalize(c, dim=1))
             setattr(self, f"{part}_clusters", a)
 
+    def layers_needed(self, backbone: Any = None) -> int:
+        """Layers beyond ``E_0`` that :meth:`forward`'s ``layers=`` must hold (``2 * hyper_layers``)."""
+        return 2 * self.hyper_layers
+
     def _layers(self, backbone: Any, layers: Optional[Sequence[Tensor]]) -> List[Tensor]:
         need = 2 * self.hyper_layers
         if layers is not None:

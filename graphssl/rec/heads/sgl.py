@@ -10,9 +10,11 @@ from torch import Tensor
 
 from ...sparse import Graph
 from ..interaction_graph import interaction_graph
+from ..propagation import propagate
 from .base import (RecSSLHead, check_backbone, check_batch, check_positive, check_rate, ego_embeddings,
-                   interaction_pairs, propagate_layers, register_head, split_nodes)
+                   interaction_pairs, register_head, split_nodes)
 from .contrast import REDUCTIONS, info_nce
+from .simgcl import batch_rows
 
 __all__ = ["SGLHead", "drop_edges", "drop_nodes"]
 
@@ -123,6 +125,16 @@ class SGLHead(RecSSLHead):
         the first :meth:`new_epoch`."""
         return self._views
 
+    def _check_views(self, nl: int) -> Tuple[View, View]:
+        if self._views is None:
+            raise RuntimeError("SGLHead.new_epoch(backbone) must be called before the first step "
+                               "(once per epoch): it draws the augmented views")
+        for view in self._views:
+            if isinstance(view, list) and len(view) != nl:
+                raise ValueError(f"the random-walk views have {len(view)} layers but backbone.num_layers "
+                                 f"is {nl}; call new_epoch again")
+        return self._views
+
     def view_embeddings(self, backbone: Any) -> Tuple[Tuple[Tensor, Tensor], Tuple[Tensor, Tensor]]:
         """``((users_1, items_1), (users_2, items_2))`` LightGCN embeddings of the two views
         (mean over the ``L + 1`` layers, ego included, as the official code).
@@ -130,17 +142,8 @@ class SGLHead(RecSSLHead):
         Raises:
             RuntimeError: :meth:`new_epoch` was never called.
         """
-        if self._views is None:
-            raise RuntimeError("SGLHead.new_epoch(backbone) must be called before the first step "
-                               "(once per epoch): it draws the augmented views")
         ego, nl, nu = ego_embeddings(backbone), int(backbone.num_layers), int(backbone.num_users)
-        out = []
-        for view in self._views:
-            if isinstance(view, list) and len(view) != nl:
-                raise ValueError(f"the random-walk views have {len(view)} layers but backbone.num_layers "
-                                 f"is {nl}; call new_epoch again")
-            final = torch.stack(propagate_layers(view, ego, nl)).mean(0)
-            out.append(split_nodes(final, nu))
+        out = [split_nodes(propagate(view, ego, nl)[0], nu) for view in self._check_views(nl)]
         return out[0], out[1]
 
     def contrastive_loss(self, users: Tensor, items: Tensor, view1: Tuple[Tensor, Tensor],
@@ -150,18 +153,29 @@ class SGLHead(RecSSLHead):
         for ids, a, b in ((users, view1[0], view2[0]), (items, view1[1], view2[1])):
             ids = torch.unique(ids)
             if self.negatives == "all":
-                total = total + info_nce(a[ids], None, self.temperature, candidates=b, pos_index=ids,
-                                         reduction=self.reduction)
+                total = total + info_nce(a.index_select(0, ids), None, self.temperature, candidates=b,
+                                         pos_index=ids, reduction=self.reduction)
             else:
-                total = total + info_nce(a[ids], b[ids], self.temperature, reduction=self.reduction)
+                total = total + info_nce(a.index_select(0, ids), b.index_select(0, ids), self.temperature,
+                                         reduction=self.reduction)
         return self.weight * total
 
     def forward(self, users: Tensor, pos_items: Tensor, user_emb: Optional[Tensor] = None,
                 item_emb: Optional[Tensor] = None, backbone: Any = None, **kwargs: Any) -> Tensor:
         """Weighted SGL loss of the batch (``user_emb`` / ``item_emb`` are not used: SGL
-        contrasts its own two views)."""
+        contrasts its own two views).
+
+        With in-batch negatives the views are needed only at the batch's unique users and
+        items, so their last layer is propagated for those rows alone.
+        """
         check_backbone(backbone, self.needs, "SGL")
         users, pos_items = check_batch(users, pos_items, None, None, int(backbone.num_users),
                                        int(backbone.num_items))
-        v1, v2 = self.view_embeddings(backbone)
-        return self.contrastive_loss(users.to(v1[0].device), pos_items.to(v1[0].device), v1, v2)
+        if self.negatives == "all":
+            v1, v2 = self.view_embeddings(backbone)
+            return self.contrastive_loss(users.to(v1[0].device), pos_items.to(v1[0].device), v1, v2)
+        ego, nl, nu = ego_embeddings(backbone), int(backbone.num_layers), int(backbone.num_users)
+        rows, n = batch_rows(users.to(ego.device), pos_items.to(ego.device), nu)
+        a, b = (propagate(view, ego, nl, rows=rows)[0] for view in self._check_views(nl))
+        return self.weight * (info_nce(a[:n], b[:n], self.temperature, reduction=self.reduction)
+                              + info_nce(a[n:], b[n:], self.temperature, reduction=self.reduction))

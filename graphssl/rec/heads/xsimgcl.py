@@ -9,7 +9,7 @@ from torch import Tensor
 
 from .base import RecSSLHead, check_backbone, check_batch, check_positive, register_head, split_nodes
 from .contrast import info_nce
-from .simgcl import noisy_propagation
+from .simgcl import batch_rows, noisy_propagation
 
 __all__ = ["XSimGCLHead"]
 
@@ -68,7 +68,11 @@ class XSimGCLHead(RecSSLHead):
 
     def propagate(self, backbone: Any, perturb: bool = True, generator: Optional[torch.Generator] = None
                   ) -> Tuple[Tensor, Tensor, Dict[str, Tensor]]:
-        """One (noisy) propagation: ``(user_emb [U, d], item_emb [I, d], {"user", "item"})``.
+        """One (noisy) propagation: ``(user_emb [U, d], item_emb [I, d], views)``.
+
+        ``views`` holds ``"user"`` / ``"item"`` (layer ``l*``, ``[U, d]`` / ``[I, d]``) and the
+        whole tables ``"all"`` (final) and ``"layer"`` (layer ``l*``), ``[U + I, d]``, which
+        :meth:`forward` and the trainer gather from directly.
 
         Raises:
             ValueError: ``layer_cl`` exceeds ``backbone.num_layers``, or a bad backbone.
@@ -81,7 +85,7 @@ class XSimGCLHead(RecSSLHead):
                                          layer_cl=self.layer_cl)
         nu = int(backbone.num_users)
         (u, i), (cu, ci) = split_nodes(final, nu), split_nodes(layer, nu)
-        return u, i, {"user": cu, "item": ci}
+        return u, i, {"user": cu, "item": ci, "all": final, "layer": layer}
 
     def forward(self, users: Tensor, pos_items: Tensor, user_emb: Tensor, item_emb: Tensor,
                 backbone: Any = None, views: Optional[Dict[str, Tensor]] = None, **kwargs: Any) -> Tensor:
@@ -99,6 +103,15 @@ class XSimGCLHead(RecSSLHead):
         if not isinstance(cu, Tensor) or not isinstance(ci, Tensor) or cu.shape != user_emb.shape \
                 or ci.shape != item_emb.shape:
             raise ValueError("views must be {'user': [U, d], 'item': [I, d]} shaped like user_emb / item_emb")
-        u, i = torch.unique(users.to(user_emb.device)), torch.unique(pos_items.to(item_emb.device))
-        return self.weight * (info_nce(user_emb[u], cu[u], self.temperature)
-                              + info_nce(item_emb[i], ci[i], self.temperature))
+        nu = user_emb.size(0)
+        rows, n = batch_rows(users.to(user_emb.device), pos_items.to(item_emb.device), nu)
+        full, layer = views.get("all"), views.get("layer")
+        shape = (nu + item_emb.size(0), user_emb.size(1))
+        if isinstance(full, Tensor) and isinstance(layer, Tensor) and full.shape == shape == layer.shape:
+            # one gather per table: one sparse gradient instead of two slice-shaped dense ones
+            a, b = full.index_select(0, rows), layer.index_select(0, rows)
+        else:
+            u, i = rows[:n], rows[n:] - nu
+            a = torch.cat([user_emb.index_select(0, u), item_emb.index_select(0, i)])
+            b = torch.cat([cu.index_select(0, u), ci.index_select(0, i)])
+        return self.weight * (info_nce(a[:n], b[:n], self.temperature) + info_nce(a[n:], b[n:], self.temperature))

@@ -64,3 +64,16 @@ def test_all_node_negatives_sum_matches_info_nce(tiny, tiny_ctx):
     expected = 0.1 * (info_nce(u1[uu], None, 0.2, candidates=u2, pos_index=uu, reduction="sum")
                       + info_nce(i1[ii], None, 0.2, candidates=i2, pos_index=ii, reduction="sum"))
     torch.testing.assert_close(got, expected)
+
+
+@pytest.mark.parametrize("aug", ["ed", "rw"])
+def test_batch_rows_path_equals_full_views(tiny, tiny_ctx, aug):
+    head = SGLHead(aug=aug, seed=0)
+    head.new_epoch(tiny_ctx)
+    users, items = batch_of(tiny, 80)
+    ref = head.contrastive_loss(users, items, *head.view_embeddings(tiny_ctx))
+    g_ref = torch.autograd.grad(ref, tiny_ctx.ego)[0]
+    got = head(users, items, None, None, backbone=tiny_ctx)
+    g_got = torch.autograd.grad(got, tiny_ctx.ego)[0]
+    torch.testing.assert_close(got, ref)
+    torch.testing.assert_close(g_got, g_ref)

@@ -83,3 +83,62 @@ def test_xsimgcl_contrast_is_a_batch_mean(tiny, tiny_ctx):
     expected = 0.2 * (_naive_mean_info_nce(u[uu], views["user"][uu], 0.15)
                       + _naive_mean_info_nce(i[ii], views["item"][ii], 0.15))
     assert head(users, items, u, i, views=views).item() == pytest.approx(expected, rel=1e-5)
+
+
+def _deterministic_noise(monkeypatch, eps_dirs=8, d=16):
+    """Replace SimGCL's random noise with a row-independent direction per call, so the direct
+    views (perturbed_views) and the offset form (forward) draw the same noise."""
+    import graphssl.rec.heads.simgcl as simgcl
+    g = torch.Generator().manual_seed(0)
+    dirs = torch.nn.functional.normalize(torch.rand(eps_dirs, d, generator=g), dim=-1)
+    state = {"n": 0}
+
+    def noise(pre, eps):
+        v = dirs[state["n"] % eps_dirs]
+        state["n"] += 1
+        return eps * torch.sign(pre) * v
+
+    monkeypatch.setattr(simgcl, "add_uniform_noise", lambda h, eps, gen=None: h + noise(h, eps))
+    monkeypatch.setattr(simgcl, "noise_offset",
+                        lambda c, s, eps, gen=None: noise(c, eps) if s is None else s + noise(c + s, eps))
+    return state
+
+
+@pytest.mark.parametrize("include_ego", [False, True])
+def test_offset_form_equals_two_noisy_propagations(tiny, tiny_ctx, monkeypatch, include_ego):
+    state = _deterministic_noise(monkeypatch)
+    head = SimGCLHead(eps=0.2, include_ego=include_ego, seed=0)
+    users, items = batch_of(tiny, 128)
+    ref = head.contrastive_loss(users, items, *head.perturbed_views(tiny_ctx))
+    g_ref = torch.autograd.grad(ref, tiny_ctx.ego)[0]
+    state["n"] = 0
+    got = head(users, items, backbone=tiny_ctx)
+    g_got = torch.autograd.grad(got, tiny_ctx.ego)[0]
+    torch.testing.assert_close(got, ref)
+    torch.testing.assert_close(g_got, g_ref)
+
+
+def test_views_from_propagate_give_the_standalone_loss(tiny, tiny_ctx):
+    from graphssl.rec import LightGCN
+    bb = LightGCN(tiny.num_users, tiny.num_items, tiny_ctx.adj, dim=16, num_layers=2, include_ego=False, seed=0)
+    head = SimGCLHead(seed=3)
+    users, items = batch_of(tiny, 64)
+    u, i, views = head.propagate(bb)
+    torch.testing.assert_close(torch.cat([u, i]), bb.propagate())
+    shared = head(users, items, u, i, backbone=bb, views=views, generator=torch.Generator().manual_seed(9))
+    g_shared = torch.autograd.grad(shared, bb.embedding)[0]
+    alone = head(users, items, backbone=bb, generator=torch.Generator().manual_seed(9))
+    g_alone = torch.autograd.grad(alone, bb.embedding)[0]
+    torch.testing.assert_close(shared, alone)
+    torch.testing.assert_close(g_shared, g_alone)
+    with pytest.raises(ValueError, match="layers"):
+        head(users, items, backbone=bb, views={"layers": views["layers"][:2]})
+
+
+def test_xsimgcl_gathers_from_the_whole_tables_or_the_slices_alike(tiny, tiny_ctx):
+    head = XSimGCLHead(seed=0)
+    users, items = batch_of(tiny, 64)
+    u, i, views = head.propagate(tiny_ctx)
+    full = head(users, items, u, i, views=views)
+    sliced = head(users, items, u, i, views={"user": views["user"], "item": views["item"]})
+    torch.testing.assert_close(full, sliced)

@@ -1,0 +1,525 @@
+"""Numba kernels of the samplers: one-hop neighbour sampling with relabelling, induced
+subgraphs of node groups, personalised-PageRank push from seeds.
+
+Randomness: every destination node (or walk, or seed) draws from its own SplitMix64
+stream started from ``(call seed, its index)``, so results depend only on the seed, never
+on the number of threads or on how work is split among them.
+
+Relabelling: the caller keeps one ``int32 [N]`` scratch array filled with ``UNSEEN`` and
+reuses it across calls; a kernel marks only the entries it touches and resets exactly
+those before it returns, so its cost is proportional to the sample, not to ``N``.
+Sampling runs in parallel over rows; relabelling is one serial pass in edge order (new
+nodes numbered by first occurrence, deterministic), made fast by prefetching the scratch
+entries of the edges ahead.
+
+Parallelism: the kernels are serial, release the GIL, and work on a range of rows
+(walks, seeds); :func:`run_chunks` runs the ranges on a small thread pool. Waiting on a
+pool sleeps instead of spinning (numba's OpenMP layer spins, which costs a shared,
+oversubscribed machine dearly), and unlike OpenMP the pool is safe in forked
+``DataLoader`` workers (a process gets its own pool).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Dict
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+__all__ = ["UNSEEN", "new_scratch", "Workspace", "sample_layer", "induced_groups", "ppr_topk", "random_walks"]
+
+#: Value of a scratch entry that no sampled node occupies. The scratch is int32 (half
+#: the cache footprint of int64: its random accesses dominate relabelling), which bounds
+#: graphs and sampled layers to 2**31 - 1 nodes.
+UNSEEN = np.iinfo(np.int32).max
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S27, _S30, _S31, _S32 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32)
+# Without replacement, Floyd's algorithm (with a linear duplicate check) up to this
+# fan-out; selection sampling (one pass over the row) above it.
+_FLOYD_MAX = 48
+# Software prefetch distances: rows ahead for rowptr and for col, edges ahead for scratch.
+_AHEAD_ROWS = 16
+_AHEAD_COLS = 4
+_AHEAD_EDGES = 16
+
+
+# ---------------------------------------------------------------------------- primitives
+@intrinsic
+def _prefetch(typingctx, arr, byte_offset):  # pragma: no cover - compiled
+    """Hint the CPU to fetch the cache line at ``arr``'s data + ``byte_offset`` (a hint:
+    no fault when out of range)."""
+    if not isinstance(arr, types.Array) or not isinstance(byte_offset, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        off = context.cast(builder, args[1], signature.args[1], types.int64)
+        ptr = builder.gep(builder.bitcast(data, i8p), [off])
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [i8p], fnty)
+        builder.call(fn, [ptr, i32(0), i32(3), i32(1)])  # read, keep in cache, data
+        return context.get_dummy_value()
+    return types.void(arr, byte_offset), codegen
+
+
+@numba.njit(inline="always")
+def _mix(z):  # pragma: no cover - compiled
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@numba.njit(inline="always")
+def _stream(seed, i):  # pragma: no cover - compiled
+    """Start state of stream ``i`` of the call seeded ``seed``."""
+    return _mix(np.uint64(seed) ^ (np.uint64(i) * _GOLDEN + _M2))
+
+
+@numba.njit(inline="always")
+def _below(state, n):  # pragma: no cover - compiled
+    """Advance ``state``; return ``(new state, uniform integer in [0, n))`` for ``n < 2**32``."""
+    state = state + _GOLDEN
+    r = _mix(state) >> _S32
+    return state, np.int64((r * np.uint64(n)) >> _S32)
+
+
+@numba.njit(inline="always")
+def _unit(state):  # pragma: no cover - compiled
+    """Advance ``state``; return ``(new state, uniform float in [0, 1))``."""
+    state = state + _GOLDEN
+    return state, (_mix(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+_POOLS: Dict[int, ThreadPoolExecutor] = {}
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(num_threads: int) -> ThreadPoolExecutor:
+    """This process's pool of ``num_threads`` threads (a forked child makes its own)."""
+    key = (os.getpid(), num_threads)
+    with _POOL_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            pool = _POOLS[key] = ThreadPoolExecutor(max_workers=num_threads, thread_name_prefix="graphssl-sampling")
+        return pool
+
+
+def run_chunks(fn: Callable[[int, int], None], bounds: np.ndarray, num_threads: int) -> None:
+    """Call ``fn(bounds[k], bounds[k+1])`` for every chunk ``k``, on ``num_threads``
+    threads (in this thread for one). ``fn`` must release the GIL to run in parallel."""
+    chunks = [(int(bounds[k]), int(bounds[k + 1])) for k in range(len(bounds) - 1) if bounds[k + 1] > bounds[k]]
+    if num_threads <= 1 or len(chunks) <= 1:
+        for lo, hi in chunks:
+            fn(lo, hi)
+        return
+    for f in [_pool(num_threads).submit(fn, lo, hi) for lo, hi in chunks]:
+        f.result()
+
+
+def even_bounds(n: int, chunks: int) -> np.ndarray:
+    """``[chunks + 1]`` bounds splitting ``0..n`` into about equal ranges."""
+    chunks = max(1, min(chunks, n))
+    return (n * np.arange(chunks + 1)) // chunks
+
+
+# ---------------------------------------------------------------------------- neighbour sampling
+@numba.njit(inline="always")
+def _subset_mask(st, d, c):  # pragma: no cover - compiled
+    """Floyd's algorithm with a bit set: a uniform ``c``-subset of ``0..d-1`` (``d <= 64``)."""
+    mask = np.uint64(0)
+    for j in range(d - c, d):
+        st, t = _below(st, j + 1)
+        bit = np.uint64(1) << np.uint64(t)
+        if mask & bit:
+            bit = np.uint64(1) << np.uint64(j)
+        mask |= bit
+    return st, mask
+
+
+@numba.njit(cache=True)
+def _layer_sizes(rowptr, frontier, fanout, replace, start, deg):  # pragma: no cover - compiled
+    """Fill ``start[i]``/``deg[i]`` (row offset and in-degree of frontier node ``i``) and
+    return ``ptr [F + 1]``, the output offsets. Serial (a parallel region costs more than
+    it saves here): independent random reads of ``rowptr``, prefetched rows ahead."""
+    F = frontier.shape[0]
+    ptr = np.empty(F + 1, np.int64)
+    ptr[0] = 0
+    for i in range(F):
+        if i + _AHEAD_ROWS < F:
+            _prefetch(rowptr, frontier[i + _AHEAD_ROWS] * 8)
+        v = frontier[i]
+        s0 = rowptr[v]
+        d = rowptr[v + 1] - s0
+        start[i] = s0
+        deg[i] = d
+        if fanout < 0:
+            c = d
+        elif replace:
+            c = fanout if d > 0 else 0
+        else:
+            c = min(d, fanout)
+        ptr[i + 1] = ptr[i] + c
+    return ptr
+
+
+@numba.njit(nogil=True, cache=True)
+def _sample_range(col, start, deg, ptr, fanout, replace, seed, pos, gid, lo, hi):  # pragma: no cover - compiled
+    """Write the sampled CSR positions of rows ``lo..hi-1`` to ``pos[ptr[i]:ptr[i+1]]``
+    and their sources to ``gid``. Row ``i``'s draws come from its own stream."""
+    for i in range(lo, hi):
+        if i + _AHEAD_COLS < hi:
+            a = start[i + _AHEAD_COLS] * 8
+            for q in range(min(deg[i + _AHEAD_COLS] // 8 + 1, 4)):
+                _prefetch(col, a + 64 * q)
+        s0 = start[i]
+        d = deg[i]
+        o = ptr[i]
+        c = ptr[i + 1] - o
+        if c == 0:
+            continue
+        if replace and fanout >= 0:
+            st = _stream(seed, i)
+            for j in range(c):
+                st, t = _below(st, d)
+                pos[o + j] = s0 + t
+        elif c == d:
+            for j in range(c):
+                pos[o + j] = s0 + j
+        elif d <= 64:
+            # Draw the smaller of the kept and the dropped sets; emit in row order.
+            st = _stream(seed, i)
+            if 2 * c <= d:
+                st, mask = _subset_mask(st, d, c)
+            else:
+                st, mask = _subset_mask(st, d, d - c)
+                mask = ~mask
+            # Branch-free emit: write every candidate, advance past the kept ones.
+            m = 0
+            for j in range(d):
+                pos[o + m] = s0 + j
+                m += np.int64((mask >> np.uint64(j)) & np.uint64(1))
+                if m == c:
+                    break
+        elif c <= _FLOYD_MAX:
+            # Floyd with a linear duplicate check (c is small).
+            st = _stream(seed, i)
+            m = 0
+            for j in range(d - c, d):
+                st, t = _below(st, j + 1)
+                p = s0 + t
+                for q in range(m):
+                    if pos[o + q] == p:
+                        p = s0 + j
+                        break
+                pos[o + m] = p
+                m += 1
+        else:
+            # Selection sampling (Knuth's algorithm S): one pass, row order.
+            st = _stream(seed, i)
+            m = 0
+            for j in range(d):
+                st, u = _unit(st)
+                if u * (d - j) < c - m:
+                    pos[o + m] = s0 + j
+                    m += 1
+                    if m == c:
+                        break
+        for j in range(o, o + c):
+            gid[j] = col[pos[j]]
+
+
+
+
+@numba.njit(cache=True)
+def _relabel(frontier, gid, scratch, local, new_buf):  # pragma: no cover - compiled
+    """Local ids of the sources ``gid [E]``: frontier node ``i`` is ``i``, other nodes
+    ``F, F+1, ...`` in order of first occurrence (written to ``new_buf``). Serial, so the
+    numbering is deterministic; the scratch entries of edges ahead are prefetched.
+
+    Returns ``(number of new nodes, ok)``, ok False when the frontier has duplicates.
+    ``scratch`` is all ``UNSEEN`` on entry and exit."""
+    F = frontier.shape[0]
+    E = gid.shape[0]
+    ok = True
+    for i in range(F):
+        if scratch[frontier[i]] != UNSEEN:
+            ok = False
+        scratch[frontier[i]] = i
+    U = 0
+    if ok:
+        for j in range(E):
+            if j + _AHEAD_EDGES < E:
+                _prefetch(scratch, gid[j + _AHEAD_EDGES] * 4)
+            g = gid[j]
+            s1 = scratch[g]
+            if s1 == UNSEEN:
+                s1 = F + U
+                scratch[g] = s1
+                new_buf[U] = g
+                U += 1
+            local[j] = s1
+    for i in range(F):
+        scratch[frontier[i]] = UNSEEN
+    for j in range(U):
+        scratch[new_buf[j]] = UNSEEN
+    return U, ok
+
+
+def new_scratch(num_nodes: int) -> np.ndarray:
+    """An ``int32 [num_nodes]`` scratch of ``UNSEEN``.
+
+    Raises:
+        ValueError: a graph too large for int32 ids.
+    """
+    if num_nodes >= UNSEEN:
+        raise ValueError(f"the samplers handle graphs of up to {UNSEEN - 1} nodes, got {num_nodes}")
+    return np.full(num_nodes, UNSEEN, np.int32)
+
+
+class Workspace:
+    """Per-sampler buffers reused across calls: the ``[N]`` relabel scratch and the
+    intermediate per-edge arrays (fresh large arrays would cost a page fault per 4 KiB
+    on every call)."""
+
+    def __init__(self, num_nodes: int) -> None:
+        self.scratch = new_scratch(num_nodes)
+        self._bufs = {}
+
+    def get(self, name: str, size: int) -> np.ndarray:
+        """An int64 buffer of at least ``size`` entries (grown by half when too small)."""
+        buf = self._bufs.get(name)
+        if buf is None or buf.shape[0] < size:
+            buf = np.empty(max(size, int(1.5 * (buf.shape[0] if buf is not None else 0)), 1), np.int64)
+            self._bufs[name] = buf
+        return buf
+
+
+def sample_layer(rowptr: np.ndarray, col: np.ndarray, frontier: np.ndarray, fanout: int, replace: bool,
+                 seed: int, work: Workspace, num_threads: int, keep_pos: bool):
+    """Sample up to ``fanout`` in-neighbours of every frontier node and relabel them.
+
+    Args:
+        rowptr, col: CSR of the graph (row ``t`` lists the sources of edges into ``t``).
+        frontier: ``[F]`` unique global ids: the layer's destination nodes.
+        fanout: neighbours per node; ``-1`` takes all of them.
+        replace: with replacement (``fanout`` draws for every node with a neighbour).
+        seed: non-negative int seeding the call.
+        work: the sampler's :class:`Workspace`.
+        num_threads: threads for the sampling pass.
+        keep_pos: return the edges' CSR positions (else None).
+
+    Returns:
+        ``(ptr [F + 1], local_col [E], edge_pos [E] or None, src_nodes [F + U], ok)``:
+        the block's CSR with sources as local ids (frontier first, then new nodes in
+        order of first occurrence), and ``ok`` False when ``frontier`` has duplicates
+        (nothing else is then meaningful).
+
+    Raises:
+        ValueError: a layer with ``2**31 - 1`` nodes or more.
+    """
+    F = frontier.shape[0]
+    start, deg = work.get("start", F)[:F], work.get("deg", F)[:F]
+    ptr = _layer_sizes(rowptr, frontier, fanout, replace, start, deg)
+    E = int(ptr[F])
+    if F + E >= UNSEEN:
+        raise ValueError(f"a sampled layer of {E} edges from {F} nodes exceeds 2**31 - 1 nodes; use smaller "
+                         "batches or fan-outs")
+    pos = np.empty(E, np.int64) if keep_pos else work.get("pos", E)[:E]
+    gid = work.get("gid", E)[:E]
+    # Chunks of rows with about equal output, a few per thread to even out the load.
+    bounds = np.searchsorted(ptr, (E * np.arange(2 * num_threads + 1)) // (2 * num_threads))
+    bounds[-1] = F
+    run_chunks(lambda lo, hi: _sample_range(col, start, deg, ptr, fanout, replace, seed, pos, gid, lo, hi),
+               bounds, num_threads)
+    local = np.empty(E, np.int64)
+    new_buf = work.get("new", E)
+    U, ok = _relabel(frontier, gid, work.scratch, local, new_buf)
+    src = np.empty(F + U, np.int64)
+    src[:F] = frontier
+    src[F:] = new_buf[:U]
+    return ptr, local, (pos if keep_pos else None), src, ok
+
+
+# ---------------------------------------------------------------------------- induced subgraphs
+def _induced_groups(rowptr, col, nodes, node_ptr, scratch):  # pragma: no cover - compiled
+    """Induced subgraph of every group ``nodes[node_ptr[b]:node_ptr[b+1]]`` (unique ids),
+    as one disjoint union: returns ``(ptr [K + 1], local_col [E'], edge_pos [E'])`` with
+    group ``b``'s nodes numbered ``node_ptr[b]..`` in the given order. Serial: groups may
+    share nodes, and each needs the scratch to itself."""
+    K = nodes.shape[0]
+    B = node_ptr.shape[0] - 1
+    ptr = np.zeros(K + 1, np.int64)
+    for b in range(B):
+        for k in range(node_ptr[b], node_ptr[b + 1]):
+            scratch[nodes[k]] = k
+        for k in range(node_ptr[b], node_ptr[b + 1]):
+            v = nodes[k]
+            n = 0
+            for e in range(rowptr[v], rowptr[v + 1]):
+                s = scratch[col[e]]
+                if s != UNSEEN:
+                    n += 1
+            ptr[k + 1] = n
+        for k in range(node_ptr[b], node_ptr[b + 1]):
+            scratch[nodes[k]] = UNSEEN
+    for k in range(K):
+        ptr[k + 1] += ptr[k]
+    local = np.empty(ptr[K], np.int64)
+    pos = np.empty(ptr[K], np.int64)
+    for b in range(B):
+        for k in range(node_ptr[b], node_ptr[b + 1]):
+            scratch[nodes[k]] = k
+        for k in range(node_ptr[b], node_ptr[b + 1]):
+            v = nodes[k]
+            o = ptr[k]
+            for e in range(rowptr[v], rowptr[v + 1]):
+                s = scratch[col[e]]
+                if s != UNSEEN:
+                    local[o] = s
+                    pos[o] = e
+                    o += 1
+        for k in range(node_ptr[b], node_ptr[b + 1]):
+            scratch[nodes[k]] = UNSEEN
+    return ptr, local, pos
+
+
+induced_groups = numba.njit(cache=True)(_induced_groups)
+
+
+# ---------------------------------------------------------------------------- PPR push
+@numba.njit(nogil=True, cache=True)
+def _ppr_range(rowptr, col, seeds, alpha, eps, out_idx, out_val, lo, hi):  # pragma: no cover - compiled
+    """Approximate personalised PageRank from seeds ``lo..hi-1`` by local push (Andersen,
+    Chung and Lang), walking from a node to the sources of its incoming edges; row ``si``
+    of ``out_idx``/``out_val`` gets the seed and then the ``topk - 1`` other nodes of
+    largest score, descending (left ``-1`` / ``0`` where fewer nodes were reached).
+
+    Dense scratch arrays of size ``N`` serve all seeds of the range; only the entries a
+    seed touched are reset, so the cost per seed is proportional to its push.
+    """
+    n = rowptr.shape[0] - 1
+    topk = out_idx.shape[1]
+    p = np.zeros(n)
+    r = np.zeros(n)
+    seen = np.zeros(n, np.bool_)
+    inq = np.zeros(n, np.bool_)
+    queue = np.empty(n, np.int64)
+    touched = np.empty(n, np.int64)
+    best_val = np.empty(topk)
+    best_idx = np.empty(topk, np.int64)
+    for si in range(lo, hi):
+        s = seeds[si]
+        r[s] = 1.0
+        seen[s] = True
+        touched[0] = s
+        nt = 1
+        queue[0] = s
+        inq[s] = True
+        head = 0
+        size = 1
+        while size > 0:
+            u = queue[head]
+            head += 1
+            if head == n:
+                head = 0
+            size -= 1
+            inq[u] = False
+            ru = r[u]
+            du = rowptr[u + 1] - rowptr[u]
+            if du == 0:
+                p[u] += ru  # a dead end keeps its mass
+                r[u] = 0.0
+                continue
+            r[u] = 0.0
+            p[u] += alpha * ru
+            share = (1.0 - alpha) * ru / du
+            for e in range(rowptr[u], rowptr[u + 1]):
+                v = col[e]
+                r[v] += share
+                if not seen[v]:
+                    seen[v] = True
+                    touched[nt] = v
+                    nt += 1
+                dv = rowptr[v + 1] - rowptr[v]
+                if not inq[v] and r[v] >= eps * max(dv, 1):
+                    tail = head + size
+                    if tail >= n:
+                        tail -= n
+                    queue[tail] = v
+                    size += 1
+                    inq[v] = True
+        # The seed first, then the best others by insertion into a sorted buffer.
+        best_idx[0] = s
+        best_val[0] = p[s]
+        m = 1
+        for j in range(nt):
+            i = touched[j]
+            sc = p[i]
+            if i == s or sc <= 0.0 or topk == 1 or (m == topk and sc <= best_val[m - 1]):
+                continue
+            q = m if m < topk else topk - 1
+            while q > 1 and best_val[q - 1] < sc:
+                if q < topk:
+                    best_val[q] = best_val[q - 1]
+                    best_idx[q] = best_idx[q - 1]
+                q -= 1
+            best_val[q] = sc
+            best_idx[q] = i
+            if m < topk:
+                m += 1
+        for j in range(m):
+            out_idx[si, j] = best_idx[j]
+            out_val[si, j] = best_val[j]
+        for j in range(nt):
+            i = touched[j]
+            p[i] = 0.0
+            r[i] = 0.0
+            seen[i] = False
+
+
+def ppr_topk(rowptr: np.ndarray, col: np.ndarray, seeds: np.ndarray, alpha: float, eps: float, topk: int,
+             num_threads: int):
+    """``(idx [S, topk], score [S, topk])`` of :func:`_ppr_range` for every seed, on
+    ``num_threads`` threads (one range of seeds each)."""
+    S = seeds.shape[0]
+    out_idx = np.full((S, topk), -1, np.int64)
+    out_val = np.zeros((S, topk), np.float64)
+    run_chunks(lambda lo, hi: _ppr_range(rowptr, col, seeds, float(alpha), float(eps), out_idx, out_val, lo, hi),
+               even_bounds(S, num_threads), num_threads)
+    return out_idx, out_val
+
+
+# ---------------------------------------------------------------------------- random walks
+@numba.njit(nogil=True, cache=True)
+def _walk_range(rowptr, col, start, seed, out, lo, hi):  # pragma: no cover - compiled
+    """Rows ``lo..hi-1`` of ``out [W, length + 1]``: uniform walks over incoming edges
+    (a node without any stays), walk ``w`` drawing from its own stream."""
+    length = out.shape[1] - 1
+    for w in range(lo, hi):
+        st = _stream(seed, w)
+        v = start[w]
+        out[w, 0] = v
+        for j in range(length):
+            d = rowptr[v + 1] - rowptr[v]
+            if d > 0:
+                st, t = _below(st, d)
+                v = col[rowptr[v] + t]
+            out[w, j + 1] = v
+
+
+def random_walks(rowptr: np.ndarray, col: np.ndarray, start: np.ndarray, length: int, seed: int,
+                 num_threads: int) -> np.ndarray:
+    """``[W, length + 1]`` walks of :func:`_walk_range` on ``num_threads`` threads."""
+    out = np.empty((start.shape[0], int(length) + 1), np.int64)
+    run_chunks(lambda lo, hi: _walk_range(rowptr, col, start, seed, out, lo, hi),
+               even_bounds(start.shape[0], 4 * num_threads), num_threads)
+    return out
