@@ -236,7 +236,7 @@ def approximate_ppr(graph: Graph, alpha: float = 0.2, topk: int = DEFAULT_APPROX
     if normalization == "col":
         raise ValueError("approximate_ppr supports normalization 'sym' or 'row'; use the exact "
                          "ppr_diffusion for 'col'")
-    from ._ppr_push import push_topk  # compiled on first use
+    from ..sampling._numba_kernels import push_topk  # compiled on first use
 
     dtype, device = _weight_dtype(graph), graph.device
     g = graph.add_self_loops() if add_self_loops else graph
@@ -244,11 +244,11 @@ def approximate_ppr(graph: Graph, alpha: float = 0.2, topk: int = DEFAULT_APPROX
     n = g.num_nodes
     w = g.value.double() if g.value is not None else torch.ones(g.num_edges, dtype=torch.float64)
     deg = torch.zeros(n, dtype=torch.float64).index_add_(0, g.row(), w)
-    out_idx = np.full((n, topk), -1, dtype=np.int64)
-    out_val = np.zeros((n, topk), dtype=np.float64)
-    if n:
-        push_topk(g.rowptr.numpy(), g.col.numpy(), w.numpy(), deg.numpy(), alpha, push_eps, topk,
-                  0.5 if normalization == "sym" else 0.0, out_idx, out_val, num_threads=torch.get_num_threads())
+    # Every node is a source; weighted rows, scores rescaled by degrees for 'sym'.
+    out_idx, out_val = push_topk(g.rowptr.numpy(), g.col.numpy(), np.arange(n, dtype=np.int64), alpha, push_eps,
+                                 topk, torch.get_num_threads(), w=w.numpy(), deg=deg.numpy(),
+                                 beta=0.5 if normalization == "sym" else 0.0, keep_dead_mass=False,
+                                 source_first=False)
     idx, val = torch.from_numpy(out_idx), torch.from_numpy(out_val)
     keep = idx >= 0
     if eps is not None:

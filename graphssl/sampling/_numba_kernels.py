@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional
 
 import numba
 import numpy as np
@@ -31,7 +31,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-__all__ = ["UNSEEN", "new_scratch", "Workspace", "sample_layer", "induced_groups", "ppr_topk", "random_walks"]
+__all__ = ["UNSEEN", "new_scratch", "Workspace", "sample_layer", "induced_groups", "push_topk", "random_walks"]
 
 #: Value of a scratch entry that no sampled node occupies. The scratch is int32 (half
 #: the cache footprint of int64: its random accesses dominate relabelling), which bounds
@@ -393,21 +393,27 @@ def _induced_groups(rowptr, col, nodes, node_ptr, scratch):  # pragma: no cover 
 
 
 induced_groups = numba.njit(cache=True)(_induced_groups)
-
-
 # ---------------------------------------------------------------------------- PPR push
 @numba.njit(nogil=True, cache=True)
-def _ppr_range(rowptr, col, seeds, alpha, eps, out_idx, out_val, lo, hi):  # pragma: no cover - compiled
-    """Approximate personalised PageRank from seeds ``lo..hi-1`` by local push (Andersen,
-    Chung and Lang), walking from a node to the sources of its incoming edges; row ``si``
-    of ``out_idx``/``out_val`` gets the seed and then the ``topk - 1`` other nodes of
-    largest score, descending (left ``-1`` / ``0`` where fewer nodes were reached).
+def _push_range(rowptr, col, w, deg, sources, alpha, eps, beta, keep_dead_mass, source_first,
+                out_idx, out_val, lo, hi):  # pragma: no cover - compiled
+    """Approximate personalised PageRank from ``sources[lo:hi]`` by local push (Andersen,
+    Chung and Lang), moving mass from a row ``u`` of the CSR to its columns, and the top-k of
+    each source's scores.
 
-    Dense scratch arrays of size ``N`` serve all seeds of the range; only the entries a
-    seed touched are reset, so the cost per seed is proportional to its push.
+    ``w`` holds the edge weights (empty: all 1) and ``deg`` the row sums (empty: the row
+    lengths, at least 1). A row is pushed while ``r[v] >= eps * deg[v]``. A row without
+    edges keeps its whole residual when ``keep_dead_mass`` (else only the ``alpha`` share).
+    Scores are ``p[i] * (deg[s] / deg[i]) ** beta``; row ``si`` of ``out_idx``/``out_val``
+    gets the largest, descending (``-1`` / ``0`` padded), with the source itself first when
+    ``source_first``. Dense scratch arrays of size ``N`` serve the whole range; only the
+    entries a source touched are reset, so the cost per source is that of its push.
     """
     n = rowptr.shape[0] - 1
     topk = out_idx.shape[1]
+    weighted = w.shape[0] > 0
+    given_deg = deg.shape[0] > 0
+    start = 1 if source_first else 0
     p = np.zeros(n)
     r = np.zeros(n)
     seen = np.zeros(n, np.bool_)
@@ -417,7 +423,7 @@ def _ppr_range(rowptr, col, seeds, alpha, eps, out_idx, out_val, lo, hi):  # pra
     best_val = np.empty(topk)
     best_idx = np.empty(topk, np.int64)
     for si in range(lo, hi):
-        s = seeds[si]
+        s = sources[si]
         r[s] = 1.0
         seen[s] = True
         touched[0] = s
@@ -434,40 +440,44 @@ def _ppr_range(rowptr, col, seeds, alpha, eps, out_idx, out_val, lo, hi):  # pra
             size -= 1
             inq[u] = False
             ru = r[u]
-            du = rowptr[u + 1] - rowptr[u]
-            if du == 0:
-                p[u] += ru  # a dead end keeps its mass
-                r[u] = 0.0
-                continue
             r[u] = 0.0
+            du = deg[u] if given_deg else max(rowptr[u + 1] - rowptr[u], 1)
+            if rowptr[u + 1] == rowptr[u] or du <= 0.0:
+                p[u] += ru if keep_dead_mass else alpha * ru
+                continue
             p[u] += alpha * ru
             share = (1.0 - alpha) * ru / du
             for e in range(rowptr[u], rowptr[u + 1]):
                 v = col[e]
-                r[v] += share
+                r[v] += share * w[e] if weighted else share
                 if not seen[v]:
                     seen[v] = True
                     touched[nt] = v
                     nt += 1
-                dv = rowptr[v + 1] - rowptr[v]
-                if not inq[v] and r[v] >= eps * max(dv, 1):
+                dv = deg[v] if given_deg else max(rowptr[v + 1] - rowptr[v], 1)
+                if not inq[v] and r[v] >= eps * dv:
                     tail = head + size
                     if tail >= n:
                         tail -= n
                     queue[tail] = v
                     size += 1
                     inq[v] = True
-        # The seed first, then the best others by insertion into a sorted buffer.
-        best_idx[0] = s
-        best_val[0] = p[s]
-        m = 1
+        # Top-k by insertion into a sorted buffer (k is small), after the source if it leads.
+        m = 0
+        if source_first:
+            best_idx[0] = s
+            best_val[0] = p[s]
+            m = 1
         for j in range(nt):
             i = touched[j]
-            sc = p[i]
-            if i == s or sc <= 0.0 or topk == 1 or (m == topk and sc <= best_val[m - 1]):
+            if (source_first and i == s) or start >= topk:
+                continue
+            di = deg[i] if given_deg else 1.0
+            sc = p[i] * di ** (-beta) if di > 0.0 else p[i]
+            if sc <= 0.0 or (m == topk and sc <= best_val[m - 1]):
                 continue
             q = m if m < topk else topk - 1
-            while q > 1 and best_val[q - 1] < sc:
+            while q > start and best_val[q - 1] < sc:
                 if q < topk:
                     best_val[q] = best_val[q - 1]
                     best_idx[q] = best_idx[q - 1]
@@ -476,9 +486,12 @@ def _ppr_range(rowptr, col, seeds, alpha, eps, out_idx, out_val, lo, hi):  # pra
             best_idx[q] = i
             if m < topk:
                 m += 1
+        ds = 1.0
+        if given_deg and deg[s] > 0.0:
+            ds = deg[s] ** beta
         for j in range(m):
             out_idx[si, j] = best_idx[j]
-            out_val[si, j] = best_val[j]
+            out_val[si, j] = best_val[j] * ds
         for j in range(nt):
             i = touched[j]
             p[i] = 0.0
@@ -486,15 +499,23 @@ def _ppr_range(rowptr, col, seeds, alpha, eps, out_idx, out_val, lo, hi):  # pra
             seen[i] = False
 
 
-def ppr_topk(rowptr: np.ndarray, col: np.ndarray, seeds: np.ndarray, alpha: float, eps: float, topk: int,
-             num_threads: int):
-    """``(idx [S, topk], score [S, topk])`` of :func:`_ppr_range` for every seed, on
-    ``num_threads`` threads (one range of seeds each)."""
-    S = seeds.shape[0]
+def push_topk(rowptr: np.ndarray, col: np.ndarray, sources: np.ndarray, alpha: float, eps: float, topk: int,
+              num_threads: int, w: Optional[np.ndarray] = None, deg: Optional[np.ndarray] = None,
+              beta: float = 0.0, keep_dead_mass: bool = True, source_first: bool = True):
+    """``(idx [S, topk], score [S, topk])``: the approximate-PPR top-k of every source (see
+    :func:`_push_range`), on ``num_threads`` threads (one range of sources each).
+
+    Defaults are the local-cluster sampler's (unweighted, the seed first, a dead end keeps
+    its mass); the diffusion augmenter passes weights, weighted degrees and ``beta``.
+    """
+    S = sources.shape[0]
     out_idx = np.full((S, topk), -1, np.int64)
     out_val = np.zeros((S, topk), np.float64)
-    run_chunks(lambda lo, hi: _ppr_range(rowptr, col, seeds, float(alpha), float(eps), out_idx, out_val, lo, hi),
-               even_bounds(S, num_threads), num_threads)
+    w = np.empty(0, np.float64) if w is None else np.ascontiguousarray(w, np.float64)
+    deg = np.empty(0, np.float64) if deg is None else np.ascontiguousarray(deg, np.float64)
+    args = (rowptr, col, w, deg, np.ascontiguousarray(sources, np.int64), float(alpha), float(eps), float(beta),
+            bool(keep_dead_mass), bool(source_first), out_idx, out_val)
+    run_chunks(lambda lo, hi: _push_range(*args, lo, hi), even_bounds(S, num_threads), num_threads)
     return out_idx, out_val
 
 

@@ -48,7 +48,7 @@ def ppr_clusters(graph: Graph, seeds: Tensor, cluster_size: int = 64, alpha: flo
     alpha = check_fraction("alpha", alpha)
     eps = check_fraction("eps", eps)
     seeds = check_ids(seeds, graph.num_nodes, "seeds")
-    idx, val = nk.ppr_topk(index_view(graph.rowptr), index_view(graph.col), seeds.numpy(), alpha, eps, k,
+    idx, val = nk.push_topk(index_view(graph.rowptr), index_view(graph.col), seeds.numpy(), alpha, eps, k,
                            num_threads(seeds.numel() * int(1 / eps)))
     return torch.from_numpy(idx), torch.from_numpy(val)
 
@@ -95,7 +95,7 @@ class LocalClusterSampler(Sampler):
         """
         seeds = check_ids(seeds, self.graph.num_nodes, "seeds")
         rowptr, col, _ = self._csr.arrays
-        idx, _ = nk.ppr_topk(rowptr, col, seeds.numpy(), self.alpha, self.eps, self.cluster_size,
+        idx, _ = nk.push_topk(rowptr, col, seeds.numpy(), self.alpha, self.eps, self.cluster_size,
                              num_threads(seeds.numel() * int(1 / self.eps)))
         idx = torch.from_numpy(idx)
         valid = idx >= 0
