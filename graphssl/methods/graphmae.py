@@ -14,7 +14,7 @@ layer plus one per decoder layer, the loss on the masked seed nodes.
 from __future__ import annotations
 
 import copy
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -302,20 +302,7 @@ class GraphMAE2(GraphMAE):
         with torch.no_grad():
             self.encoder_ema.train(self.training)
             target = self.projector_ema(self.encoder_ema(clean_enc, x)[keep])
-        pred = self.predictor(self.projector(enc[keep]))
-        loss_latent = sce_loss(pred, target, 1.0)
-        origin = self.encoder_to_decoder(enc)
-        seeds_masked = mask_nodes[mask_nodes < num_seeds]
-        num_remask = int(self.remask_rate * n_rep)
-        loss_rec = origin.new_zeros(())
-        for _ in range(self.num_remask):
-            remask = self._perm(n_rep, x.device)[:num_remask]
-            rep = origin.clone()
-            rep[remask] = 0.0
-            rep[remask] = rep[remask] + self.dec_mask_token
-            recon = self._decode(dec_blocks, rep)
-            loss_rec = loss_rec + sce_loss(recon[seeds_masked], x[seeds_masked], self.alpha)
-        return loss_rec + self.lam * loss_latent
+        return self._latent_and_remask_loss(enc, keep, target, dec_blocks, x, mask_nodes[mask_nodes < num_seeds])
 
     def loss(self, data: GraphInput) -> Tensor:
         if isinstance(data, BlockInput):
@@ -327,19 +314,27 @@ class GraphMAE2(GraphMAE):
         with torch.no_grad():
             self.encoder_ema.train(self.training)
             target = self.projector_ema(self.encoder_ema(graph, x)[keep_nodes])
-        pred = self.predictor(self.projector(enc[keep_nodes]))
+        return self._latent_and_remask_loss(enc, keep_nodes, target, g, x, mask_nodes)
+
+    def _latent_and_remask_loss(self, enc: Tensor, keep: Tensor, target: Tensor, decode_on: Any, x: Tensor,
+                                scored: Tensor) -> Tensor:
+        """GraphMAE2's loss from the encoder output ``enc``: SCE of the predicted latents of
+        the ``keep`` rows against the EMA ``target``, times ``lam``, plus ``num_remask``
+        reconstructions, each re-masking a random ``remask_rate`` of the rows before decoding
+        on ``decode_on`` (a graph or the decoder's Blocks), scored on the ``scored`` nodes."""
+        pred = self.predictor(self.projector(enc[keep]))
         loss_latent = sce_loss(pred, target, 1.0)
         origin = self.encoder_to_decoder(enc)
-        loss_rec = origin.new_zeros(())
-        n = x.size(0)
+        n = origin.size(0)
         num_remask = int(self.remask_rate * n)
+        loss_rec = origin.new_zeros(())
         for _ in range(self.num_remask):
             remask = self._perm(n, x.device)[:num_remask]
             rep = origin.clone()
             rep[remask] = 0.0
             rep[remask] = rep[remask] + self.dec_mask_token
-            recon = self._decode(g, rep)
-            loss_rec = loss_rec + sce_loss(recon[mask_nodes], x[mask_nodes], self.alpha)
+            recon = self._decode(decode_on, rep)
+            loss_rec = loss_rec + sce_loss(recon[scored], x[scored], self.alpha)
         return loss_rec + self.lam * loss_latent
 
     @torch.no_grad()
