@@ -10,7 +10,8 @@ from torch import Tensor
 from ..sparse import Graph
 from ..sparse.graph_sizes import GraphSizes
 
-__all__ = ["NodeDataset", "LinkDataset", "GraphSample", "GraphDataset", "InteractionDataset", "MoleculeDataset"]
+__all__ = ["NodeDataset", "LinkDataset", "GraphSample", "GraphDataset", "InteractionDataset", "MoleculeDataset",
+           "MoleculeSizes"]
 
 
 def _check_mask(name: str, m: Optional[Tensor], n: int, dataset: str) -> None:
@@ -266,8 +267,26 @@ class InteractionDataset:
                 f"train={self.train.size(0)}, test={self.test.size(0)}{val})")
 
 
+class MoleculeSizes:
+    """Mixin giving ``len()``, ``num_molecules`` and ``num_tasks`` to a molecule dataset with
+    ``smiles`` (one per molecule) and ``task_names`` attributes."""
+
+    def __len__(self) -> int:
+        return len(self.smiles)
+
+    @property
+    def num_molecules(self) -> int:
+        """Number of molecules ``M``."""
+        return len(self.smiles)
+
+    @property
+    def num_tasks(self) -> int:
+        """Number of label columns ``T``."""
+        return len(self.task_names)
+
+
 @dataclass
-class MoleculeDataset:
+class MoleculeDataset(MoleculeSizes):
     """Molecules as SMILES strings with (possibly missing) binary task labels.
 
     Attributes:
@@ -286,19 +305,6 @@ class MoleculeDataset:
         if self.y.dim() != 2 or self.y.size(0) != len(self.smiles) or self.y.size(1) != len(self.task_names):
             raise ValueError(f"dataset {self.name!r}: y must be [{len(self.smiles)}, {len(self.task_names)}], "
                              f"got {tuple(self.y.shape)}")
-
-    def __len__(self) -> int:
-        return len(self.smiles)
-
-    @property
-    def num_molecules(self) -> int:
-        """Number of molecules."""
-        return len(self.smiles)
-
-    @property
-    def num_tasks(self) -> int:
-        """Number of label columns ``T``."""
-        return len(self.task_names)
 
     def __repr__(self) -> str:
         return f"MoleculeDataset({self.name!r}, num_molecules={self.num_molecules}, num_tasks={self.num_tasks})"

@@ -23,6 +23,7 @@ from ..datasets.checksums import file_digest
 from ..datasets.fetch import fetch_files
 from ..datasets.moleculenet import load_moleculenet
 from ..datasets.ogb_molecules import OGB_NAMES, ogb_name
+from ..datasets.types import MoleculeSizes
 from ..sparse.batch import GraphBatch, GraphItem
 from ..sparse.graph import Graph
 from .featurize import featurize_smiles
@@ -59,7 +60,7 @@ def _ptr_of(lens: Tensor) -> Tensor:
 
 
 @dataclass
-class MoleculeGraphDataset:
+class MoleculeGraphDataset(MoleculeSizes):
     """Molecule graphs with OGB's atom / bond features, packed into flat tensors.
 
     Molecule ``i`` has atoms ``x[node_ptr[i]:node_ptr[i+1]]`` and edges
@@ -113,20 +114,6 @@ class MoleculeGraphDataset:
             seen = torch.cat([self.split[k] for k in ("train", "valid", "test")])
             if seen.numel() != m or torch.unique(seen).numel() != m:
                 raise ValueError(f"dataset {self.name!r}: the split is not a partition of the {m} molecules")
-
-    # -------------------------------------------------------------------- sizes
-    def __len__(self) -> int:
-        return len(self.smiles)
-
-    @property
-    def num_molecules(self) -> int:
-        """Number of converted molecules ``M``."""
-        return len(self.smiles)
-
-    @property
-    def num_tasks(self) -> int:
-        """Label columns ``T``."""
-        return len(self.task_names)
 
     def get_idx_split(self) -> Dict[str, Tensor]:
         """The scaffold split, as OGB's ``dataset.get_idx_split()``.
