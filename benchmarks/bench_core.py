@@ -34,9 +34,7 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from typing import Callable, Dict, List, Optional
@@ -44,7 +42,7 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import torch
 
-from bench_common import random_edges  # this folder is on sys.path when run as a script
+from bench_common import random_edges, run_dgl_worker  # this folder is on sys.path when run as a script
 
 DATASET = "random-arxiv-size"
 BENCHES = ("spmm_fwd", "spmm_fwd_bwd", "gcn_layer_fwd_bwd")
@@ -215,25 +213,13 @@ def run_dgl(src, dst, nodes: int, dim: int, repeats: int, threads: int, python: 
     def unavailable(reason: str, status: str = "unavailable") -> List[Dict]:
         return [{"bench": b, "impl": "dgl", "status": status, "reason": reason} for b in BENCHES]
 
-    if not python:
-        return unavailable("no DGL interpreter: pass --dgl-python or set GRAPHSSL_DGL_PYTHON "
-                           "(DGL needs its own environment with an older torch; see DEPENDENCIES.md)")
-    if not os.path.exists(python):
-        return unavailable(f"DGL interpreter {python!r} does not exist")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "edges.npz")
-        np.savez(path, src=src, dst=dst)
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-        cmd = [python, os.path.abspath(__file__), "--dgl-worker", path, "--nodes", str(nodes), "--dim", str(dim),
-               "--repeats", str(repeats), "--threads", str(threads), "--device", device]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        return unavailable(f"DGL worker failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}", "failed")
-    rows = []
-    for line in proc.stdout.splitlines():
-        if line.startswith("{"):
-            rows.append(json.loads(line))
-    return rows or unavailable("DGL worker printed no results", "failed")
+    lines, reason, status = run_dgl_worker(
+        python, __file__, {"src": src, "dst": dst},
+        ["--nodes", str(nodes), "--dim", str(dim), "--repeats", str(repeats), "--threads", str(threads),
+         "--device", device], threads)
+    if lines is None:
+        return unavailable(reason, status)
+    return [json.loads(line) for line in lines] or unavailable("DGL worker printed no results", "failed")
 
 
 def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int, device: str = "cpu") -> None:

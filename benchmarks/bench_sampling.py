@@ -28,9 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from typing import Dict, List, Optional
@@ -38,7 +36,7 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 
-from bench_common import random_edges  # this folder is on sys.path when run as a script
+from bench_common import random_edges, run_dgl_worker  # this folder is on sys.path when run as a script
 
 BENCH = "neighbor_sampling"
 METRIC = "sampled_edges_per_s"
@@ -134,24 +132,13 @@ def run_dgl(src, dst, nodes, fanouts, batches, warmup, threads, python: Optional
     def unavailable(reason: str, status: str = "unavailable") -> Dict:
         return {"impl": "dgl", "status": status, "reason": reason}
 
-    if not python:
-        return unavailable("no DGL interpreter: pass --dgl-python or set GRAPHSSL_DGL_PYTHON "
-                           "(DGL needs its own environment with an older torch; see DEPENDENCIES.md)")
-    if not os.path.exists(python):
-        return unavailable(f"DGL interpreter {python!r} does not exist")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "graph.npz")
-        np.savez(path, src=src, dst=dst, batches=np.stack(batches))
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-        cmd = [python, os.path.abspath(__file__), "--dgl-worker", path, "--nodes", str(nodes),
-               "--fanouts", ",".join(map(str, fanouts)), "--warmup", str(warmup), "--threads", str(threads)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        return unavailable(f"DGL worker failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}", "failed")
-    for line in proc.stdout.splitlines():
-        if line.startswith("{"):
-            return json.loads(line)
-    return unavailable("DGL worker printed no result", "failed")
+    lines, reason, status = run_dgl_worker(
+        python, __file__, {"src": src, "dst": dst, "batches": np.stack(batches)},
+        ["--nodes", str(nodes), "--fanouts", ",".join(map(str, fanouts)), "--warmup", str(warmup),
+         "--threads", str(threads)], threads)
+    if lines is None:
+        return unavailable(reason, status)
+    return json.loads(lines[0]) if lines else unavailable("DGL worker printed no result", "failed")
 
 
 def dgl_worker(path: str, nodes: int, fanouts: List[int], warmup: int, threads: int) -> None:
