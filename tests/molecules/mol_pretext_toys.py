@@ -42,6 +42,17 @@ def small_encoder(seed: int = 0, layers: int = 2, hidden: int = 32) -> MoleculeG
     return MoleculeGIN(num_layers=layers, hidden=hidden, dropout=0.0)
 
 
+def train_steps(task, enc: MoleculeGIN, batch, steps: int = 25, lr: float = 3e-3, seed: int = 0) -> None:
+    """``steps`` Adam steps on ``task.loss(enc, batch, generator)`` (encoder and task heads),
+    one seeded generator across the steps."""
+    opt = torch.optim.Adam(list(enc.parameters()) + list(task.parameters()), lr=lr)
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        opt.zero_grad()
+        task.loss(enc, batch, gen).backward()
+        opt.step()
+
+
 def bond_set(graph, attr=None) -> Dict[Tuple[int, int], Tuple[int, ...]]:
     """``{(u, v): attr}`` of the directed edges of ``graph`` (python reference)."""
     dst, src = graph.row().tolist(), graph.col.tolist()

@@ -1,7 +1,7 @@
 """D-SLA: perturbation statistics (edit distances, masking, locality) and the losses."""
 import torch
 
-from mol_pretext_toys import bfs, bond_set, molecule_batch, small_encoder
+from mol_pretext_toys import bfs, bond_set, molecule_batch, small_encoder, train_steps
 
 from graphssl.molecules.features import MASK_ATOM
 from graphssl.molecules.pretext import DSLA, perturb_molecules
@@ -71,12 +71,7 @@ def test_dsla_losses_gradients_seed_and_learning():
     total.backward()
     assert float(enc.convs[0].mlp[0].weight.grad.norm()) > 0
     assert torch.allclose(total, task.loss(enc, b, torch.Generator().manual_seed(3)))
-    opt = torch.optim.Adam(list(enc.parameters()) + list(task.parameters()), lr=3e-3)
-    gen = torch.Generator().manual_seed(0)
-    for _ in range(25):
-        opt.zero_grad()
-        task.loss(enc, b, gen).backward()
-        opt.step()
+    train_steps(task, enc, b)
     with torch.no_grad():
         after = task.losses(enc, b, torch.Generator().manual_seed(3))
         final = float(task.loss(enc, b, torch.Generator().manual_seed(3)))

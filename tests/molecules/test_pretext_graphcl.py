@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from mol_pretext_toys import bfs, molecule_batch, small_encoder
+from mol_pretext_toys import bfs, molecule_batch, small_encoder, train_steps
 
 from graphssl.molecules.features import MASK_ATOM
 from graphssl.molecules.pretext import MoleculeGraphCL, attr_mask, edge_pert, node_drop, subgraph
@@ -66,12 +66,7 @@ def test_graphcl_loss_gradients_seed_learning_and_validation():
     loss.backward()
     assert float(enc.convs[0].mlp[0].weight.grad.norm()) > 0
     assert torch.allclose(loss, task.loss(enc, b, torch.Generator().manual_seed(2)))
-    opt = torch.optim.Adam(list(enc.parameters()) + list(task.parameters()), lr=3e-3)
-    gen = torch.Generator().manual_seed(0)
-    for _ in range(25):
-        opt.zero_grad()
-        task.loss(enc, b, gen).backward()
-        opt.step()
+    train_steps(task, enc, b)
     assert float(task.loss(enc, b, torch.Generator().manual_seed(2)).detach()) < float(loss.detach())
     with pytest.raises(ValueError, match="unknown molecule augmentation"):
         MoleculeGraphCL(9, 32, augment_1="dropN")
