@@ -23,6 +23,7 @@ from .nn.graph_views import attach_global_degrees
 from .nn.layerwise import layerwise_inference
 from .sampling import Block, MiniBatch, SampleLoader, Sampler, Subgraph
 from .sparse.graph import Graph
+from .sparse.graph_sizes import GraphSizes
 
 __all__ = ["BlockInput", "SubgraphInput", "make_input", "SampledInputs", "shard_items", "embed_layerwise",
            "sampler_from_config"]
@@ -31,7 +32,7 @@ Device = Union[str, torch.device, None]
 
 
 @dataclass
-class SubgraphInput:
+class SubgraphInput(GraphSizes):
     """A sampled subgraph with its nodes' features: a method input like a full graph.
 
     Attributes:
@@ -48,10 +49,6 @@ class SubgraphInput:
     nodes: Tensor
     roots: Optional[Tensor] = None
     subgraph_ptr: Optional[Tensor] = None
-
-    @property
-    def num_nodes(self) -> int:
-        return self.graph.num_nodes
 
 
 @dataclass

@@ -90,41 +90,33 @@ def _emb_dim(encoder: Optional[nn.Module], encoder_kwargs: Optional[Mapping[str,
     return hidden * (layers + 1) if kw.get("JK", "last") == "concat" else hidden
 
 
-def _method(name: str, task_cls: type, doc: str) -> type:
+_DOC = """{what} as an SSL method: ``{cls}(in_dim=9, encoder=None, encoder_kwargs=None, seed=None,
+**task_options)``; the options are those of :class:`{task}`."""
+
+
+def _method(key: str, name: str, task_cls: type, what: str) -> type:
+    """A :class:`MoleculePretextMethod` subclass ``name`` around ``task_cls``, registered as ``key``."""
     def __init__(self, in_dim: int = 9, encoder: Optional[nn.Module] = None,
                  encoder_kwargs: Optional[Mapping[str, Any]] = None, seed: Optional[int] = None,
                  **task_options: Any) -> None:
         task = task_cls(in_dim, _emb_dim(encoder, encoder_kwargs), **task_options)
         MoleculePretextMethod.__init__(self, task, encoder, encoder_kwargs, seed)
 
+    doc = _DOC.format(what=what, cls=name, task=task_cls.__name__)
     cls = type(name, (MoleculePretextMethod,), {"__init__": __init__, "__doc__": doc, "task_class": task_cls})
-    return cls
+    return register_method(key)(cls)
 
 
-_DOC = """{what} as an SSL method: ``{cls}(in_dim=9, encoder=None, encoder_kwargs=None, seed=None,
-**task_options)``; the options are those of :class:`{task}`."""
-
-MoleculeAttrMasking = register_method("mol_attr_masking")(_method(
-    "MoleculeAttrMasking", AttributeMasking,
-    _DOC.format(what="Attribute masking", cls="MoleculeAttrMasking", task="AttributeMasking")))
-MoleculeContextPrediction = register_method("mol_context_prediction")(_method(
-    "MoleculeContextPrediction", ContextPrediction,
-    _DOC.format(what="Context prediction", cls="MoleculeContextPrediction", task="ContextPrediction")))
-MoleculeContextProperty = register_method("mol_context_property")(_method(
-    "MoleculeContextProperty", ContextualProperty,
-    _DOC.format(what="GROVER's contextual property prediction", cls="MoleculeContextProperty",
-                task="ContextualProperty")))
-MoleculeMotifPrediction = register_method("mol_motif_prediction")(_method(
-    "MoleculeMotifPrediction", MotifPrediction,
-    _DOC.format(what="GROVER's motif prediction", cls="MoleculeMotifPrediction", task="MotifPrediction")))
-MoleculeDSLA = register_method("mol_dsla")(_method(
-    "MoleculeDSLA", DSLA, _DOC.format(what="D-SLA", cls="MoleculeDSLA", task="DSLA")))
-MoleculeGraphMAEMethod = register_method("mol_graphmae")(_method(
-    "MoleculeGraphMAEMethod", MoleculeGraphMAE,
-    _DOC.format(what="GraphMAE on molecules", cls="MoleculeGraphMAEMethod", task="MoleculeGraphMAE")))
-MoleculeGraphCLMethod = register_method("mol_graphcl")(_method(
-    "MoleculeGraphCLMethod", MoleculeGraphCL,
-    _DOC.format(what="GraphCL on molecules", cls="MoleculeGraphCLMethod", task="MoleculeGraphCL")))
+MoleculeAttrMasking = _method("mol_attr_masking", "MoleculeAttrMasking", AttributeMasking, "Attribute masking")
+MoleculeContextPrediction = _method("mol_context_prediction", "MoleculeContextPrediction", ContextPrediction,
+                                    "Context prediction")
+MoleculeContextProperty = _method("mol_context_property", "MoleculeContextProperty", ContextualProperty,
+                                  "GROVER's contextual property prediction")
+MoleculeMotifPrediction = _method("mol_motif_prediction", "MoleculeMotifPrediction", MotifPrediction,
+                                  "GROVER's motif prediction")
+MoleculeDSLA = _method("mol_dsla", "MoleculeDSLA", DSLA, "D-SLA")
+MoleculeGraphMAEMethod = _method("mol_graphmae", "MoleculeGraphMAEMethod", MoleculeGraphMAE, "GraphMAE on molecules")
+MoleculeGraphCLMethod = _method("mol_graphcl", "MoleculeGraphCLMethod", MoleculeGraphCL, "GraphCL on molecules")
 
 
 def needs_motif_labels(method: nn.Module) -> bool:
