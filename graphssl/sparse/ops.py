@@ -62,6 +62,16 @@ def _device_match(graph: Graph, *ts: Optional[Tensor]) -> None:
 
 
 # ---------------------------------------------------------------------------- autograd
+def _transposed_values(g: Graph, value: Tensor) -> Tensor:
+    """``value`` (``[E, H]``) in the edge order of ``g.transpose()``: the cached transpose's
+    own weights when ``value`` is ``g.value`` (no gather per backward), else a gather."""
+    own = g.value
+    if (own is not None and own.dtype == value.dtype and own.numel() == value.numel()
+            and own.data_ptr() == value.data_ptr() and own.is_contiguous() and value.is_contiguous()):
+        return g.transpose().value.view(value.shape)
+    return value.index_select(0, g.transpose_perm())
+
+
 class _SpMMSum(Function):
     @staticmethod
     def forward(ctx, graph: Graph, value: Optional[Tensor], x: Tensor) -> Tensor:
@@ -80,7 +90,7 @@ class _SpMMSum(Function):
         grad_value = grad_x = None
         if ctx.needs_input_grad[2]:
             t = g.transpose()
-            tv = value.index_select(0, g.transpose_perm()) if value is not None else None
+            tv = _transposed_values(g, value) if value is not None else None
             grad_x = b.spmm_sum(t.rowptr, t.col, tv, grad)
         if ctx.value_grad and ctx.needs_input_grad[1]:
             grad_value = b.sddmm(g.rowptr, g.col, grad, x)

@@ -252,6 +252,10 @@ def test_spmm_sum_is_the_dense_product(backend, case):
         # the transpose aggregates the other way: A^T x
         y = _features(case, case.nd, 0, 6, torch.float64, salt=3)
         torch.testing.assert_close(spmm(graph.transpose(), y), dense.T @ y, **_tol(torch.float64))
+        # backward through the graph's own weights (read from the cached transpose): A^T g
+        xr = x.clone().requires_grad_()
+        spmm(graph, xr).backward(y)
+        torch.testing.assert_close(xr.grad, dense.T @ y, **_tol(torch.float64))
 
 
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "torch"])

@@ -271,6 +271,19 @@ def _view(t: Tensor) -> np.ndarray:
     return t.detach().contiguous().numpy()
 
 
+_NUMPY_DTYPE = {torch.float32: np.float32, torch.float64: np.float64, torch.int64: np.int64}
+
+
+def _empty(shape: Tuple[int, ...], dtype: torch.dtype) -> Tensor:
+    """An uninitialised CPU tensor for a kernel's output, allocated by numpy.
+
+    NumPy asks Linux for transparent huge pages on large allocations (``madvise``), so
+    the first touch of a fresh output costs few page faults: for an 86 MB output that
+    was ~45-60 ms with torch's allocator against ~10 ms, a third of an SpMM's time.
+    """
+    return torch.from_numpy(np.empty(shape, dtype=_NUMPY_DTYPE[dtype]))
+
+
 def _index(t: Tensor) -> np.ndarray:
     return _view(t if t.dtype == torch.int64 else t.long())
 
@@ -313,7 +326,7 @@ class NumbaBackend(Backend):
         R = rowptr.numel() - 1
         val, se, sh = _weights(value, x.dtype)
         xf = _flat_heads(x.contiguous(), sh)
-        out = torch.empty((R,) + tuple(xf.shape[1:]), dtype=x.dtype)
+        out = _empty((R,) + tuple(xf.shape[1:]), x.dtype)
         rp = _index(rowptr)
         nchunks = _chunks(rp, col.numel(), xf.size(1) * xf.size(2))
         with _LAUNCH:
@@ -326,8 +339,8 @@ class NumbaBackend(Backend):
         val, se, sh = _weights(value, x.dtype)
         xf = _flat_heads(x.contiguous(), sh)
         shape = (R,) + tuple(xf.shape[1:])
-        out = torch.empty(shape, dtype=x.dtype)
-        arg = torch.empty(shape, dtype=torch.int64)
+        out = _empty(shape, x.dtype)
+        arg = _empty(shape, torch.int64)
         rp = _index(rowptr)
         nchunks = _chunks(rp, col.numel(), xf.size(1) * xf.size(2))
         with _LAUNCH:
@@ -338,7 +351,7 @@ class NumbaBackend(Backend):
 
     def sddmm(self, rowptr: Tensor, col: Tensor, a: Tensor, b: Tensor) -> Tensor:
         a = a.contiguous()
-        out = torch.empty((col.numel(), a.size(1)), dtype=a.dtype)
+        out = _empty((col.numel(), a.size(1)), a.dtype)
         rp = _index(rowptr)
         nchunks = _chunks(rp, col.numel(), a.size(1) * a.size(2))
         with _LAUNCH:
@@ -347,7 +360,7 @@ class NumbaBackend(Backend):
 
     def segment_softmax(self, rowptr: Tensor, scores: Tensor) -> Tensor:
         s = scores if scores.dim() == 2 else scores.unsqueeze(1)
-        out = torch.empty(s.shape, dtype=s.dtype)
+        out = _empty(tuple(s.shape), s.dtype)
         rp = _index(rowptr)
         with _LAUNCH:
             _segment_softmax_kernel(rp, _view(s), out.numpy(), _chunks(rp, s.size(0), s.size(1)))
@@ -356,7 +369,7 @@ class NumbaBackend(Backend):
     def segment_softmax_backward(self, rowptr: Tensor, out: Tensor, grad: Tensor) -> Tensor:
         o = out if out.dim() == 2 else out.unsqueeze(1)
         g = grad.reshape(o.shape).to(o.dtype)
-        gin = torch.empty(o.shape, dtype=o.dtype)
+        gin = _empty(tuple(o.shape), o.dtype)
         rp = _index(rowptr)
         with _LAUNCH:
             _segment_softmax_backward_kernel(rp, _view(o), _view(g), gin.numpy(), _chunks(rp, o.size(0), o.size(1)))
