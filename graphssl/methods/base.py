@@ -43,15 +43,18 @@ class SSLMethod(nn.Module):
         """``[N, D]`` embeddings of ``data``'s nodes (or ``[B, D]`` of its graphs).
 
         Default: the method's ``encoder`` on ``data`` in eval mode (the training mode is
-        restored afterwards); methods without an ``encoder`` attribute override this.
+        restored afterwards): ``encoder.embed_input(data)`` where the encoder defines it (an
+        encoder that reads more of its input than ``(graph, x)``, such as the molecule GIN),
+        else ``encoder(data.graph, data.x)``. Methods without an ``encoder`` override this.
         """
         encoder = getattr(self, "encoder", None)
         if encoder is None:
             raise NotImplementedError(f"{type(self).__name__} has no `encoder`: it must implement embed()")
+        encode = getattr(encoder, "embed_input", None)
         was = self.training
         self.eval()
         try:
-            return encoder(data.graph, data.x)
+            return encode(data) if callable(encode) else encoder(data.graph, data.x)
         finally:
             self.train(was)
 

@@ -191,5 +191,11 @@ class MoleculeGIN(nn.Module):
         ``"sum"`` and ``"max"`` also work). Keyword arguments go to :meth:`forward`."""
         return pool_nodes(self(batch, **kw), batch, reduce)
 
+    def embed_input(self, data: GraphBatch) -> Tensor:
+        """``[B, out_dim]`` mean-pooled embeddings of a batch of molecules: what
+        :meth:`graphssl.methods.SSLMethod.embed` returns for a method built on this encoder
+        (a molecule pretext method, or a :class:`~graphssl.multitask.MultiTask` sharing it)."""
+        return self.graph_embed(data)
+
     def extra_repr(self) -> str:
         return f"num_layers={self.num_layers}, hidden={self.hidden}, dropout={self.dropout}, JK={self.JK!r}"

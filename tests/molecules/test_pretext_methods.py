@@ -93,3 +93,13 @@ def test_train_pretext_lowers_the_loss():
     assert hist[-1] < hist[0]
     with pytest.raises(ValueError, match="epochs"):
         train_pretext(method, ds, epochs=-1)
+
+
+def test_multitask_on_the_molecule_gin_embeds_molecules():
+    b = molecule_batch()
+    mt = MultiTask(small_encoder(), tasks=[AttributeMasking(9, 32), MotifPrediction(9, 32)], in_dim=9, emb_dim=32,
+                   seed=0)
+    emb = mt.embed(b)
+    assert emb.shape == (b.num_graphs, 32) and mt.training
+    mt.encoder.eval()
+    torch.testing.assert_close(emb, mt.encoder.graph_embed(b))
