@@ -7,6 +7,7 @@ from torch import Tensor, nn
 
 from ..sparse.ops import edge_softmax, gat_aggregate, sddmm, spmm
 from .graph_views import GraphLike, check_layer_input, with_self_loops
+from .input_linear import input_linear
 
 __all__ = ["GATConv"]
 
@@ -93,7 +94,7 @@ class GATConv(nn.Module):
         g = with_self_loops(graph) if self.add_self_loops else graph
         n_dst, H, D = g.num_dst_nodes, self.heads, self.out_dim
         x = F.dropout(x, self.feat_drop, self.training)
-        h = self.lin(x).view(-1, H, D)
+        h = input_linear(x, self.lin.weight).view(-1, H, D)
         a_src = (h * self.att_src).sum(-1)  # [N_src, H]
         a_dst = (h[:n_dst] * self.att_dst).sum(-1)  # [N_dst, H]
         if not return_attention and not (self.training and self.attn_drop > 0):

@@ -9,6 +9,7 @@ from torch.nn import functional as F
 
 from ..sparse.ops import spmm
 from .graph_views import GraphLike, check_layer_input, gcn_normalized, with_self_loops
+from .input_linear import input_linear
 
 __all__ = ["GCNConv"]
 
@@ -75,7 +76,7 @@ class GCNConv(nn.Module):
             g, w = (with_self_loops(g) if self.add_self_loops else g), None
         if not self._transform_first(x):  # the bias rides along in one addmm
             return F.linear(spmm(g, x, "sum", w), self.lin.weight, self.bias)
-        out = spmm(g, self.lin(x), "sum", w)
+        out = spmm(g, input_linear(x, self.lin.weight), "sum", w)
         return out if self.bias is None else out + self.bias
 
     def _transform_first(self, x: Tensor) -> bool:

@@ -6,6 +6,7 @@ from torch import Tensor, nn
 
 from ..sparse.ops import spmm
 from .graph_views import GraphLike, check_layer_input, unweighted
+from .input_linear import input_linear
 
 __all__ = ["SAGEConv"]
 
@@ -55,7 +56,7 @@ class SAGEConv(nn.Module):
         g = unweighted(graph)
         if self.aggr != "max" and self.out_dim < self.in_dim:
             # Sum and mean commute with a linear map: transform first, aggregate fewer features.
-            out = spmm(g, F.linear(x, self.lin_l.weight), self.aggr)
+            out = spmm(g, input_linear(x, self.lin_l.weight), self.aggr)
             if self.lin_l.bias is not None:
                 out = out + self.lin_l.bias
         else:

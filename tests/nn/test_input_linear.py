@@ -1,0 +1,59 @@
+"""The sparse input projection: same values and weight gradients as the dense product."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from graphssl.nn import GATConv, GCNConv, SAGEConv
+from graphssl.nn.input_linear import MIN_WIDTH, input_linear, mostly_zero
+from graphssl.sparse import Graph
+
+
+def bag_of_words(n: int = 120, f: int = 400, density: float = 0.01, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return (torch.rand(n, f, generator=g) < density).float() * torch.rand(n, f, generator=g)
+
+
+def test_mostly_zero_picks_wide_sparse_inputs_without_gradient():
+    x = bag_of_words()
+    assert mostly_zero(x)
+    assert not mostly_zero(bag_of_words(density=0.2))                   # dense enough
+    assert not mostly_zero(bag_of_words(f=MIN_WIDTH - 1))                # narrow
+    assert not mostly_zero(x.clone().requires_grad_())                   # needs a gradient
+    assert not mostly_zero(x.half())                                     # no sparse half product here
+    assert not mostly_zero(x[:0])                                        # empty
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_input_linear_matches_the_dense_product_and_its_gradients(bias, dtype):
+    x = bag_of_words().to(dtype)
+    w = torch.randn(24, x.size(1), dtype=dtype, requires_grad=True)
+    b = torch.randn(24, dtype=dtype, requires_grad=True) if bias else None
+    g = torch.randn(x.size(0), 24, dtype=dtype)
+    out = input_linear(x, w, b)
+    out.backward(g)
+    grads = (w.grad.clone(), b.grad.clone() if bias else None)
+    w.grad = None
+    if bias:
+        b.grad = None
+    ref = F.linear(x, w, b)
+    ref.backward(g)
+    torch.testing.assert_close(out, ref)
+    torch.testing.assert_close(grads[0], w.grad)
+    if bias:
+        torch.testing.assert_close(grads[1], b.grad)
+
+
+@pytest.mark.parametrize("layer", [GCNConv, GATConv, SAGEConv])
+def test_layers_give_the_same_output_on_sparse_and_densified_features(layer):
+    x = bag_of_words()
+    ei = torch.randint(0, x.size(0), (2, 600), generator=torch.Generator().manual_seed(1))
+    graph = Graph.from_edge_index(ei, x.size(0)).to_undirected()
+    torch.manual_seed(0)
+    conv = layer(x.size(1), 16)
+    sparse_path = conv(graph, x)
+    # A denser copy of the same values (one tiny entry per row) takes the dense product.
+    dense = x.clone()
+    dense[:, -8:] += 1e-30
+    assert mostly_zero(x) and not mostly_zero(dense)
+    torch.testing.assert_close(sparse_path, conv(graph, dense), rtol=1e-5, atol=1e-6)
