@@ -1,5 +1,5 @@
 """Helpers shared by the speed benchmarks (imported from the scripts' own folder; numpy
-only, so the peers' environments can import it too)."""
+only at import time, so the peers' environments can import it too)."""
 from __future__ import annotations
 
 import os
@@ -9,7 +9,13 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["random_edges", "run_dgl_worker"]
+__all__ = ["GRAPHMAE_STEP", "pyg_graphmae", "random_edges", "run_dgl_worker"]
+
+#: The GraphMAE model every implementation times in bench_core's ``graphmae_step``: the
+#: published Cora setting (2 GAT layers encoding, 1 decoding, PReLU) with ``hidden_dim``
+#: set to the bench's feature width, and a pure [MASK] token (no random replacement).
+GRAPHMAE_STEP = {"heads": 4, "out_heads": 1, "feat_drop": 0.2, "attn_drop": 0.1, "mask_rate": 0.5, "alpha": 3,
+                 "replace_rate": 0.0}
 
 DGL_HINT = ("no DGL interpreter: pass --dgl-python or set GRAPHSSL_DGL_PYTHON "
             "(DGL needs its own environment with an older torch; see DEPENDENCIES.md)")
@@ -49,3 +55,43 @@ def run_dgl_worker(python: Optional[str], script: str, arrays: Dict[str, np.ndar
     if proc.returncode != 0:
         return None, f"DGL worker failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}", "failed"
     return [line for line in proc.stdout.splitlines() if line.startswith("{")], "", ""
+
+
+def pyg_graphmae(in_dim: int, m: Dict):
+    """GraphMAE's model built from PyG's GATConv (the official repo's PyG port does the
+    same): two GAT layers encoding, one decoding, PReLU, mask token, SCE loss. ``m`` holds
+    ``hidden_dim``, ``heads``, ``out_heads``, ``feat_drop``, ``attn_drop``, ``mask_rate``,
+    ``alpha``; ``forward(x, edge_index)`` returns the loss."""
+    import torch
+    from torch_geometric.nn import GATConv
+
+    from graphssl.losses import sce_loss
+
+    hid, heads = m["hidden_dim"], m["heads"]
+
+    class PyGGraphMAE(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.enc = torch.nn.ModuleList([
+                GATConv(in_dim, hid // heads, heads, dropout=m["attn_drop"], add_self_loops=False),
+                GATConv(hid, hid // heads, heads, dropout=m["attn_drop"], add_self_loops=False)])
+            self.acts = torch.nn.ModuleList([torch.nn.PReLU(), torch.nn.PReLU()])
+            self.e2d = torch.nn.Linear(hid, hid, bias=False)
+            self.dec = GATConv(hid, in_dim, m["out_heads"], dropout=m["attn_drop"], add_self_loops=False)
+            self.token = torch.nn.Parameter(torch.zeros(1, in_dim))
+
+        def forward(self, x, edge_index):
+            n = x.size(0)
+            perm = torch.randperm(n)
+            mask = perm[: int(m["mask_rate"] * n)]
+            h = x.clone()
+            h[mask] = 0.0
+            h[mask] += self.token
+            for conv, act in zip(self.enc, self.acts):
+                h = act(conv(torch.nn.functional.dropout(h, m["feat_drop"], self.training), edge_index))
+            rep = self.e2d(h)
+            rep[mask] = 0.0
+            rec = self.dec(torch.nn.functional.dropout(rep, m["feat_drop"], self.training), edge_index)
+            return sce_loss(rec[mask], x[mask], m["alpha"])
+
+    return PyGGraphMAE()

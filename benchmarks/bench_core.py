@@ -5,11 +5,14 @@ Benches (each forward, or forward + backward):
   spmm_fwd_bwd       the same plus the gradient w.r.t. x
   gcn_layer_fwd_bwd  linear + symmetric-normalised aggregation (with self-loops) + bias,
                      gradients w.r.t. the layer's parameters
+  gat_layer_fwd_bwd  a 4-head GAT layer (width dim, self-loops), gradients w.r.t. its parameters
+  graphmae_step      one GraphMAE training step (mask, 2 GAT layers encoding, 1 decoding,
+                     SCE loss, backward, Adam) with the published Cora setting at width dim
   memcopy            a large tensor copy: the bandwidth yardstick for the rows above
 
-Implementations: graphssl (automatic backend: numba on CPU, Triton on CUDA), torch.sparse.mm on a CSR tensor,
-PyG (a MessagePassing sum aggregation, GCNConv with and without caching; if
-torch_geometric imports), and DGL in a subprocess run with another interpreter
+Implementations: graphssl (automatic backend: numba on CPU, Triton on CUDA), torch.sparse.mm on a CSR tensor
+(the SpMM and GCN rows), PyG (a MessagePassing sum aggregation, GCNConv with and without
+caching, GATConv, GraphMAE built from GATConv; if torch_geometric imports), and DGL in a subprocess run with another interpreter
 (``--dgl-python`` or env ``GRAPHSSL_DGL_PYTHON``: DGL needs an older torch, see
 DEPENDENCIES.md), else a line with ``"status": "unavailable"``.
 
@@ -42,10 +45,10 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import torch
 
-from bench_common import random_edges, run_dgl_worker  # this folder is on sys.path when run as a script
+from bench_common import GRAPHMAE_STEP, pyg_graphmae, random_edges, run_dgl_worker  # this folder is on sys.path when run as a script
 
 DATASET = "random-arxiv-size"
-BENCHES = ("spmm_fwd", "spmm_fwd_bwd", "gcn_layer_fwd_bwd")
+BENCHES = ("spmm_fwd", "spmm_fwd_bwd", "gcn_layer_fwd_bwd", "gat_layer_fwd_bwd", "graphmae_step")
 PEERS = ("torch-csr", "pyg", "dgl")
 GOAL_RATIO = 2.0  # graphssl at least 2x faster than the best peer
 GOAL_BANDWIDTH = 0.3  # SpMM bandwidth at least 30% of a memory copy's
@@ -127,8 +130,37 @@ def run_graphssl(src, dst, nodes: int, dim: int, repeats: int, device: str = "cp
         conv.zero_grad(set_to_none=True)
         conv(g, x).backward(grad)
     rows.append({"bench": "gcn_layer_fwd_bwd", "ms": time_ms(gcn, repeats, device=device)})
+    rows += _graphssl_attention(g, x, grad, dim, repeats, device)
     for r in rows:
         r.update(impl="graphssl", variant=f"backend={backend}")
+    return rows
+
+
+def _graphssl_attention(g, x, grad, dim: int, repeats: int, device: str) -> List[Dict]:
+    """The GAT layer and GraphMAE step rows of graphssl (on ``g`` with self-loops)."""
+    from graphssl.config import load_config
+    from graphssl.methods import build_method
+    from graphssl.nn import GATConv
+    from graphssl.pipeline import NodeInput
+
+    gs = g.remove_self_loops().add_self_loops()
+    torch.manual_seed(0)
+    conv = GATConv(dim, dim // GRAPHMAE_STEP["heads"], heads=GRAPHMAE_STEP["heads"], add_self_loops=False).to(device)
+
+    def gat():
+        conv.zero_grad(set_to_none=True)
+        conv(gs, x).backward(grad)
+    rows = [{"bench": "gat_layer_fwd_bwd", "ms": time_ms(gat, repeats, device=device)}]
+    cfg = dict(load_config("graphmae")["method"], hidden_dim=dim, **GRAPHMAE_STEP)
+    model = build_method("graphmae", in_dim=dim, **cfg).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    data = NodeInput(gs, x)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        model.loss(data).backward()
+        opt.step()
+    rows.append({"bench": "graphmae_step", "ms": time_ms(step, repeats, warmup=1, device=device)})
     return rows
 
 
@@ -202,6 +234,27 @@ def run_pyg(src, dst, nodes: int, dim: int, repeats: int, device: str = "cpu") -
             gcn(x, ei).backward(grad)
         rows.append({"bench": "gcn_layer_fwd_bwd", "variant": f"GCNConv(cached={cached})",
                      "ms": time_ms(step, repeats, warmup=1, device=device)})
+    from torch_geometric.nn import GATConv
+    from torch_geometric.utils import add_self_loops, remove_self_loops
+
+    eis = add_self_loops(remove_self_loops(ei)[0], num_nodes=nodes)[0]
+    heads = GRAPHMAE_STEP["heads"]
+    torch.manual_seed(0)
+    gat = GATConv(dim, dim // heads, heads, add_self_loops=False).to(device)
+
+    def gat_step():
+        gat.zero_grad(set_to_none=True)
+        gat(x, eis).backward(grad)
+    rows.append({"bench": "gat_layer_fwd_bwd", "variant": "GATConv", "ms": time_ms(gat_step, repeats, device=device)})
+    model = pyg_graphmae(dim, dict(GRAPHMAE_STEP, hidden_dim=dim)).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def mae_step():
+        opt.zero_grad(set_to_none=True)
+        model(x, eis).backward()
+        opt.step()
+    rows.append({"bench": "graphmae_step", "variant": "GraphMAE from GATConv",
+                 "ms": time_ms(mae_step, repeats, warmup=1, device=device)})
     for r in rows:
         r["impl"] = "pyg"
     return rows
@@ -222,11 +275,46 @@ def run_dgl(src, dst, nodes: int, dim: int, repeats: int, threads: int, python: 
     return [json.loads(line) for line in lines] or unavailable("DGL worker printed no results", "failed")
 
 
+def _dgl_graphmae(in_dim: int, m: Dict):
+    """The model of :func:`bench_common.pyg_graphmae` built from DGL's GATConv (runs in
+    the DGL interpreter, which has no graphssl: the SCE loss is written out)."""
+    import torch.nn.functional as F
+    from dgl.nn import GATConv
+
+    hid, heads = m["hidden_dim"], m["heads"]
+
+    class DGLGraphMAE(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.enc = torch.nn.ModuleList([GATConv(in_dim, hid // heads, heads, attn_drop=m["attn_drop"]),
+                                            GATConv(hid, hid // heads, heads, attn_drop=m["attn_drop"])])
+            self.acts = torch.nn.ModuleList([torch.nn.PReLU(), torch.nn.PReLU()])
+            self.e2d = torch.nn.Linear(hid, hid, bias=False)
+            self.dec = GATConv(hid, in_dim, m["out_heads"], attn_drop=m["attn_drop"])
+            self.token = torch.nn.Parameter(torch.zeros(1, in_dim))
+
+        def forward(self, g, x):
+            n = x.size(0)
+            mask = torch.randperm(n)[: int(m["mask_rate"] * n)]
+            h = x.clone()
+            h[mask] = 0.0
+            h[mask] += self.token
+            for conv, act in zip(self.enc, self.acts):
+                h = act(conv(g, F.dropout(h, m["feat_drop"], self.training)).flatten(1))
+            rep = self.e2d(h)
+            rep[mask] = 0.0
+            rec = self.dec(g, F.dropout(rep, m["feat_drop"], self.training)).mean(1)
+            cos = (F.normalize(rec[mask], dim=-1) * F.normalize(x[mask], dim=-1)).sum(-1)
+            return (1 - cos).pow(m["alpha"]).mean()
+
+    return DGLGraphMAE()
+
+
 def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int, device: str = "cpu") -> None:
     """Runs inside the DGL interpreter: times DGL on the edges in ``path`` and prints JSON lines."""
     import dgl
     import dgl.function as fn
-    from dgl.nn import GraphConv
+    from dgl.nn import GATConv, GraphConv
 
     torch.set_num_threads(threads)
     e = np.load(path)
@@ -254,6 +342,22 @@ def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int, devi
         conv.zero_grad(set_to_none=True)
         conv(gs, x).backward(grad)
     out.append({"bench": "gcn_layer_fwd_bwd", "ms": time_ms(step, repeats, device=device)})
+    heads = GRAPHMAE_STEP["heads"]
+    torch.manual_seed(0)
+    gat = GATConv(dim, dim // heads, heads).to(device)
+
+    def gat_step():
+        gat.zero_grad(set_to_none=True)
+        gat(gs, x).reshape(nodes, dim).backward(grad)
+    out.append({"bench": "gat_layer_fwd_bwd", "ms": time_ms(gat_step, repeats, device=device)})
+    model = _dgl_graphmae(dim, dict(GRAPHMAE_STEP, hidden_dim=dim)).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def mae_step():
+        opt.zero_grad(set_to_none=True)
+        model(gs, x).backward()
+        opt.step()
+    out.append({"bench": "graphmae_step", "ms": time_ms(mae_step, repeats, warmup=1, device=device)})
     variant = f"dgl {dgl.__version__}, torch {torch.__version__}"
     for r in out:
         r.update(impl="dgl", variant=variant)
@@ -335,6 +439,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     repeats = args.repeats or (3 if args.quick else 7)
     if args.threads < 1 or repeats < 1 or args.dim < 1:
         p.error("--threads, --repeats and --dim must be >= 1")
+    if args.dim % GRAPHMAE_STEP["heads"]:
+        p.error(f"--dim must be a multiple of the GAT rows' {GRAPHMAE_STEP['heads']} heads, got {args.dim}")
     if args.device == "cuda" and not torch.cuda.is_available():
         p.error("--device cuda needs a CUDA GPU and a CUDA build of torch; none is available here")
     torch.set_num_threads(args.threads)

@@ -21,6 +21,7 @@ from typing import Dict, List
 
 import torch
 
+from bench_common import pyg_graphmae  # this folder is on sys.path when run as a script
 from graphssl.cli import parse_seeds
 from graphssl.config import load_config, merge
 from graphssl.datasets import load_dataset
@@ -69,43 +70,6 @@ def run_accuracy(task: str, datasets: List[str], seeds: List[int], args) -> None
 
 
 # ---------------------------------------------------------------------------- speed
-def _pyg_graphmae(in_dim: int, m: Dict):
-    """GraphMAE's model built from PyG's GATConv (the official repo's PyG port does the
-    same): two GAT layers encoding, one decoding, PReLU, mask token, SCE loss."""
-    from torch_geometric.nn import GATConv
-
-    from graphssl.losses import sce_loss
-
-    hid, heads = m["hidden_dim"], m["heads"]
-
-    class PyGGraphMAE(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.enc = torch.nn.ModuleList([
-                GATConv(in_dim, hid // heads, heads, dropout=m["attn_drop"], add_self_loops=False),
-                GATConv(hid, hid // heads, heads, dropout=m["attn_drop"], add_self_loops=False)])
-            self.acts = torch.nn.ModuleList([torch.nn.PReLU(), torch.nn.PReLU()])
-            self.e2d = torch.nn.Linear(hid, hid, bias=False)
-            self.dec = GATConv(hid, in_dim, m["out_heads"], dropout=m["attn_drop"], add_self_loops=False)
-            self.token = torch.nn.Parameter(torch.zeros(1, in_dim))
-
-        def forward(self, x, edge_index):
-            n = x.size(0)
-            perm = torch.randperm(n)
-            mask = perm[: int(m["mask_rate"] * n)]
-            h = x.clone()
-            h[mask] = 0.0
-            h[mask] += self.token
-            for conv, act in zip(self.enc, self.acts):
-                h = act(conv(torch.nn.functional.dropout(h, m["feat_drop"], self.training), edge_index))
-            rep = self.e2d(h)
-            rep[mask] = 0.0
-            rec = self.dec(torch.nn.functional.dropout(rep, m["feat_drop"], self.training), edge_index)
-            return sce_loss(rec[mask], x[mask], m["alpha"])
-
-    return PyGGraphMAE()
-
-
 def run_speed(datasets: List[str], args) -> None:
     from graphssl.methods import build_method
     try:
@@ -123,7 +87,7 @@ def run_speed(datasets: List[str], args) -> None:
         impls = {"graphssl": (ours, opt, lambda mod: mod.loss(data))}
         if have_pyg:
             ei = torch.stack([graph.col, graph.row()])
-            theirs = _pyg_graphmae(x.size(1), cfg["method"])
+            theirs = pyg_graphmae(x.size(1), cfg["method"])
             impls["pyg"] = (theirs, torch.optim.Adam(theirs.parameters(), lr=1e-3), lambda mod: mod(x, ei))
         times: Dict[str, List[float]] = {k: [] for k in impls}
         for it in range(args.warmup + args.repeats):

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..nn.dropout import dropout
 from ..nn.pool import global_pool
 from ..sparse.batch import GraphBatch
 from .features import ATOM_FEATURE_DIMS, BOND_FEATURE_DIMS
@@ -176,7 +177,7 @@ class MoleculeGIN(nn.Module):
             h = norm(conv(batch, h, edge_attr))
             if i < self.num_layers - 1:
                 h = F.relu(h)
-            h = F.dropout(h, self.dropout, self.training)
+            h = dropout(h, self.dropout, self.training)
             hs.append(h)
         if self.JK == "last":
             return h

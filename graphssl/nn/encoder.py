@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..registry import Registry
 from ..sparse.batch import GraphBatch
 from ..sparse.graph import Graph
 from .activation import create_activation
+from .dropout import dropout
 from .gat_conv import GATConv
 from .gcn_conv import GCNConv
 from .gin_conv import GINConv
@@ -222,7 +222,7 @@ class GNNEncoder(nn.Module):
         """
         if not -self.num_layers <= i < self.num_layers:
             raise IndexError(f"layer {i} of a {self.num_layers}-layer encoder")
-        h_in = F.dropout(h, self.dropout, self.training)
+        h_in = dropout(h, self.dropout, self.training)
         out = self.convs[i](graph, h_in)
         if self.residuals[i] is not None:
             out = out + self.residuals[i](h_in[: graph.num_dst_nodes])

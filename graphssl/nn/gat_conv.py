@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..sparse.ops import edge_softmax, gat_aggregate, sddmm, spmm
+from .dropout import dropout
 from .graph_views import GraphLike, check_layer_input, with_self_loops
 from .input_linear import input_linear
 
@@ -93,7 +94,7 @@ class GATConv(nn.Module):
             raise ValueError(f"GATConv expects {self.in_dim} input features, got {x.size(1)}")
         g = with_self_loops(graph) if self.add_self_loops else graph
         n_dst, H, D = g.num_dst_nodes, self.heads, self.out_dim
-        x = F.dropout(x, self.feat_drop, self.training)
+        x = dropout(x, self.feat_drop, self.training)
         h = input_linear(x, self.lin.weight).view(-1, H, D)
         a_src = (h * self.att_src).sum(-1)  # [N_src, H]
         a_dst = (h[:n_dst] * self.att_dst).sum(-1)  # [N_dst, H]
@@ -106,7 +107,7 @@ class GATConv(nn.Module):
             ones_src, ones_dst = torch.ones_like(a_src), torch.ones_like(a_dst)
             e = sddmm(g, torch.stack([a_dst, ones_dst], -1), torch.stack([ones_src, a_src], -1))  # [E, H]
             alpha = edge_softmax(g, F.leaky_relu(e, self.negative_slope))
-            alpha_used = F.dropout(alpha, self.attn_drop, self.training)
+            alpha_used = dropout(alpha, self.attn_drop, self.training)
             out = spmm(g, h, "sum", edge_weight=alpha_used)  # [N_dst, H, D]
         out = out.reshape(n_dst, H * D) if self.concat else out.mean(1)
         if self.res is not None:

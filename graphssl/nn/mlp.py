@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .activation import create_activation
+from .dropout import dropout
 from .graph_views import GraphLike, check_layer_input
 from .norm import create_norm
 
@@ -61,7 +61,7 @@ class MLP(nn.Module):
             if i < len(self.acts):
                 x = self.acts[i](self.norms[i](x))
                 if i < len(self.lins) - 1:
-                    x = F.dropout(x, self.dropout, self.training)
+                    x = dropout(x, self.dropout, self.training)
         return x
 
 
