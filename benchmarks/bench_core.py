@@ -73,6 +73,25 @@ def time_ms(fn: Callable[[], object], repeats: int, warmup: int = 2, device: str
     return 1e3 * statistics.median(times)
 
 
+def attention_rows(gat: torch.nn.Module, gat_forward: Callable[[], torch.Tensor], grad: torch.Tensor,
+                   mae: torch.nn.Module, mae_loss: Callable[[], torch.Tensor], repeats: int,
+                   device: str = "cpu") -> List[Dict]:
+    """The ``gat_layer_fwd_bwd`` and ``graphmae_step`` rows of one framework: ``gat_forward()``
+    is the layer's ``[N, dim]`` output (backpropagated with ``grad``), ``mae_loss()`` the
+    GraphMAE model's loss (one Adam step on ``mae``'s parameters per call)."""
+    def gat_step():
+        gat.zero_grad(set_to_none=True)
+        gat_forward().backward(grad)
+    opt = torch.optim.Adam(mae.parameters(), lr=1e-3)
+
+    def mae_step():
+        opt.zero_grad(set_to_none=True)
+        mae_loss().backward()
+        opt.step()
+    return [{"bench": "gat_layer_fwd_bwd", "ms": time_ms(gat_step, repeats, device=device)},
+            {"bench": "graphmae_step", "ms": time_ms(mae_step, repeats, warmup=1, device=device)}]
+
+
 def spmm_bytes(num_dst: int, num_edges: int, dim: int, itemsize: int = 4, weighted: bool = False) -> int:
     """Bytes an SpMM must move at least: gathered rows, indices, weights, output, rowptr."""
     return num_edges * (dim * itemsize + 8 + (itemsize if weighted else 0)) + num_dst * dim * itemsize \
@@ -146,22 +165,10 @@ def _graphssl_attention(g, x, grad, dim: int, repeats: int, device: str) -> List
     gs = g.remove_self_loops().add_self_loops()
     torch.manual_seed(0)
     conv = GATConv(dim, dim // GRAPHMAE_STEP["heads"], heads=GRAPHMAE_STEP["heads"], add_self_loops=False).to(device)
-
-    def gat():
-        conv.zero_grad(set_to_none=True)
-        conv(gs, x).backward(grad)
-    rows = [{"bench": "gat_layer_fwd_bwd", "ms": time_ms(gat, repeats, device=device)}]
     cfg = dict(load_config("graphmae")["method"], hidden_dim=dim, **GRAPHMAE_STEP)
     model = build_method("graphmae", in_dim=dim, **cfg).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     data = NodeInput(gs, x)
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        model.loss(data).backward()
-        opt.step()
-    rows.append({"bench": "graphmae_step", "ms": time_ms(step, repeats, warmup=1, device=device)})
-    return rows
+    return attention_rows(conv, lambda: conv(gs, x), grad, model, lambda: model.loss(data), repeats, device)
 
 
 def run_torch_csr(src, dst, nodes: int, dim: int, repeats: int, device: str = "cpu") -> List[Dict]:
@@ -241,20 +248,9 @@ def run_pyg(src, dst, nodes: int, dim: int, repeats: int, device: str = "cpu") -
     heads = GRAPHMAE_STEP["heads"]
     torch.manual_seed(0)
     gat = GATConv(dim, dim // heads, heads, add_self_loops=False).to(device)
-
-    def gat_step():
-        gat.zero_grad(set_to_none=True)
-        gat(x, eis).backward(grad)
-    rows.append({"bench": "gat_layer_fwd_bwd", "variant": "GATConv", "ms": time_ms(gat_step, repeats, device=device)})
     model = pyg_graphmae(dim, dict(GRAPHMAE_STEP, hidden_dim=dim)).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-
-    def mae_step():
-        opt.zero_grad(set_to_none=True)
-        model(x, eis).backward()
-        opt.step()
-    rows.append({"bench": "graphmae_step", "variant": "GraphMAE from GATConv",
-                 "ms": time_ms(mae_step, repeats, warmup=1, device=device)})
+    att = attention_rows(gat, lambda: gat(x, eis), grad, model, lambda: model(x, eis), repeats, device)
+    rows += [dict(r, variant=v) for r, v in zip(att, ("GATConv", "GraphMAE from GATConv"))]
     for r in rows:
         r["impl"] = "pyg"
     return rows
@@ -345,19 +341,9 @@ def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int, devi
     heads = GRAPHMAE_STEP["heads"]
     torch.manual_seed(0)
     gat = GATConv(dim, dim // heads, heads).to(device)
-
-    def gat_step():
-        gat.zero_grad(set_to_none=True)
-        gat(gs, x).reshape(nodes, dim).backward(grad)
-    out.append({"bench": "gat_layer_fwd_bwd", "ms": time_ms(gat_step, repeats, device=device)})
     model = _dgl_graphmae(dim, dict(GRAPHMAE_STEP, hidden_dim=dim)).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-
-    def mae_step():
-        opt.zero_grad(set_to_none=True)
-        model(gs, x).backward()
-        opt.step()
-    out.append({"bench": "graphmae_step", "ms": time_ms(mae_step, repeats, warmup=1, device=device)})
+    out += attention_rows(gat, lambda: gat(gs, x).reshape(nodes, dim), grad, model, lambda: model(gs, x),
+                          repeats, device)
     variant = f"dgl {dgl.__version__}, torch {torch.__version__}"
     for r in out:
         r.update(impl="dgl", variant=variant)
