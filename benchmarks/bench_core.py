@@ -19,7 +19,9 @@ DEPENDENCIES.md), else a line with ``"status": "unavailable"``.
 The default graph has ogbn-arxiv's size (169,343 nodes, 2,332,486 directed edges: half
 drawn uniformly at random, plus their reverses) with 128 float32 features; being random
 it has no locality to exploit, which makes it the hard case for gathers. Each timing is
-the median of ``--repeats`` runs after warm-up. ``ratio_to_best_peer`` is the best
+the median of ``--repeats`` runs after warm-up; with ``--rounds R`` every implementation
+runs R times, alternating, and the median round is reported (the machine may be shared:
+a slow spell then hits every implementation alike). ``ratio_to_best_peer`` is the best
 peer's time divided by this row's time (above 1: faster than every peer).
 
 ``--device cuda`` runs every implementation on the GPU (DGL too, if its environment has a
@@ -351,6 +353,30 @@ def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int, devi
 
 
 # ---------------------------------------------------------------------------- report
+def merge_rounds(rounds: List[List[Dict]]) -> List[Dict]:
+    """One row per (bench, impl, variant): the median of its rounds' times (``ms_rounds``
+    lists them all), in the first round's order; rows without a time are kept once."""
+    times: Dict[tuple, List[float]] = {}
+    for rows in rounds:
+        for r in rows:
+            if "ms" in r:
+                times.setdefault((r["bench"], r["impl"], r.get("variant")), []).append(r["ms"])
+    out, seen = [], set()
+    for rows in rounds:
+        for r in rows:
+            key = (r["bench"], r["impl"], r.get("variant"))
+            if key in seen:
+                continue
+            seen.add(key)
+            r = dict(r)
+            if key in times:
+                r["ms"] = statistics.median(times[key])
+                if len(rounds) > 1:
+                    r["ms_rounds"] = [round(t, 3) for t in times[key]]
+            out.append(r)
+    return out
+
+
 def finish(rows: List[Dict], copy: Dict, nodes: int, edges: int, dim: int, device: str = "cpu") -> List[Dict]:
     """Add dataset, device, ratio to the best peer, bandwidth and goal fields to every row."""
     goal_ratio, goal_bandwidth = GOALS[device]
@@ -409,6 +435,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     p.add_argument("--dim", type=int, default=128)
     p.add_argument("--repeats", type=int, default=None, help="timed runs per bench; default 7 (3 with --quick)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=1,
+                   help="run every implementation this many times, alternating, and report the median "
+                        "round (a shared machine's slow spells then hit all of them alike)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--quick", action="store_true", help="small graph, few repeats")
     p.add_argument("--copy-mib", type=int, default=None, help="memcopy size; default 1024 (64 with --quick)")
@@ -423,8 +452,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     nodes = args.nodes or (20_000 if args.quick else 169_343)
     edges = args.edges if args.edges is not None else (200_000 if args.quick else 2_332_486)
     repeats = args.repeats or (3 if args.quick else 7)
-    if args.threads < 1 or repeats < 1 or args.dim < 1:
-        p.error("--threads, --repeats and --dim must be >= 1")
+    if args.threads < 1 or repeats < 1 or args.dim < 1 or args.rounds < 1:
+        p.error("--threads, --repeats, --rounds and --dim must be >= 1")
     if args.dim % GRAPHMAE_STEP["heads"]:
         p.error(f"--dim must be a multiple of the GAT rows' {GRAPHMAE_STEP['heads']} heads, got {args.dim}")
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -446,15 +475,15 @@ def main(argv: Optional[List[str]] = None) -> None:
     load_start = _loadavg()
     dev = args.device
     copy = memcopy_gbs(copy_mib, repeats, dev)
-    rows: List[Dict] = []
-    if "graphssl" in only:
-        rows += run_graphssl(src, dst, nodes, args.dim, repeats, dev)
-    if "torch-csr" in only:
-        rows += run_torch_csr(src, dst, nodes, args.dim, repeats, dev)
-    if "pyg" in only:
-        rows += run_pyg(src, dst, nodes, args.dim, repeats, dev)
-    if "dgl" in only:
-        rows += run_dgl(src, dst, nodes, args.dim, repeats, args.threads, args.dgl_python, dev)
+    runners = {"graphssl": lambda: run_graphssl(src, dst, nodes, args.dim, repeats, dev),
+               "torch-csr": lambda: run_torch_csr(src, dst, nodes, args.dim, repeats, dev),
+               "pyg": lambda: run_pyg(src, dst, nodes, args.dim, repeats, dev),
+               "dgl": lambda: run_dgl(src, dst, nodes, args.dim, repeats, args.threads, args.dgl_python, dev)}
+    order = [k for k in runners if k in only]
+    rounds: List[List[Dict]] = []
+    for i in range(args.rounds):  # alternate the implementations; each round starts one later
+        rounds.append([r for k in order[i % len(order):] + order[:i % len(order)] for r in runners[k]()])
+    rows = merge_rounds(rounds)
     # The machine may be shared: copy again at the end and keep the faster copy (the
     # stricter yardstick); the load averages say how busy the machine was.
     again = memcopy_gbs(copy_mib, repeats, dev)
@@ -468,7 +497,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     else:
         where = torch.cuda.get_device_name() if dev == "cuda" else f"{args.threads} threads"
         print(f"{DATASET}: {nodes} nodes, {edges} edges, dim {args.dim}, {where}, "
-              f"median of {repeats}; load average {copy['loadavg_start']} -> {copy['loadavg_end']}")
+              f"median of {repeats} (median of {args.rounds} rounds); "
+              f"load average {copy['loadavg_start']} -> {copy['loadavg_end']}")
         print_table(rows)
 
 
