@@ -10,10 +10,10 @@ Benches (each forward, or forward + backward):
                      SCE loss, backward, Adam) with the published Cora setting at width dim
   memcopy            a large tensor copy: the bandwidth yardstick for the rows above
 
-Implementations: graphssl (automatic backend: numba on CPU, Triton on CUDA), torch.sparse.mm on a CSR tensor
-(the SpMM and GCN rows), PyG (a MessagePassing sum aggregation, GCNConv with and without
-caching, GATConv, GraphMAE built from GATConv; if torch_geometric imports), and DGL in a subprocess run with another interpreter
-(``--dgl-python`` or env ``GRAPHSSL_DGL_PYTHON``: DGL needs an older torch, see
+Implementations: graphssl (automatic backend: numba on CPU, Triton on CUDA), torch.sparse.mm
+on a CSR tensor (the SpMM and GCN rows), PyG (a MessagePassing sum aggregation, GCNConv
+with and without caching, GATConv, GraphMAE built from GATConv; if torch_geometric
+imports), and DGL in a subprocess run with another interpreter (``--dgl-python`` or env ``GRAPHSSL_DGL_PYTHON``: DGL needs an older torch, see
 DEPENDENCIES.md), else a line with ``"status": "unavailable"``.
 
 The default graph has ogbn-arxiv's size (169,343 nodes, 2,332,486 directed edges: half
@@ -47,7 +47,8 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import torch
 
-from bench_common import GRAPHMAE_STEP, pyg_graphmae, random_edges, run_dgl_worker  # this folder is on sys.path when run as a script
+# this folder is on sys.path when run as a script
+from bench_common import GRAPHMAE_STEP, pyg_graphmae, random_edges, run_dgl_worker
 
 DATASET = "random-arxiv-size"
 BENCHES = ("spmm_fwd", "spmm_fwd_bwd", "gcn_layer_fwd_bwd", "gat_layer_fwd_bwd", "graphmae_step")
