@@ -13,8 +13,9 @@ Benches (each forward, or forward + backward):
 Implementations: graphssl (automatic backend: numba on CPU, Triton on CUDA), torch.sparse.mm
 on a CSR tensor (the SpMM and GCN rows), PyG (a MessagePassing sum aggregation, GCNConv
 with and without caching, GATConv, GraphMAE built from GATConv; if torch_geometric
-imports), and DGL in a subprocess run with another interpreter (``--dgl-python`` or env ``GRAPHSSL_DGL_PYTHON``: DGL needs an older torch, see
-DEPENDENCIES.md), else a line with ``"status": "unavailable"``.
+imports), and DGL in a subprocess run with another interpreter (``--dgl-python`` or env
+``GRAPHSSL_DGL_PYTHON``: DGL needs an older torch, see DEPENDENCIES.md), else a line with
+``"status": "unavailable"``.
 
 The default graph has ogbn-arxiv's size (169,343 nodes, 2,332,486 directed edges: half
 drawn uniformly at random, plus their reverses) with 128 float32 features; being random
