@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["GRAPHMAE_STEP", "pyg_graphmae", "random_edges", "run_dgl_worker"]
+__all__ = ["GRAPHMAE_STEP", "merge_rounds", "pyg_graphmae", "random_edges", "run_dgl_worker"]
 
 #: The GraphMAE model every implementation times in bench_core's ``graphmae_step``: the
 #: published Cora setting (2 GAT layers encoding, 1 decoding, PReLU) with ``hidden_dim``
@@ -55,6 +55,33 @@ def run_dgl_worker(python: Optional[str], script: str, arrays: Dict[str, np.ndar
     if proc.returncode != 0:
         return None, f"DGL worker failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}", "failed"
     return [line for line in proc.stdout.splitlines() if line.startswith("{")], "", ""
+
+
+def merge_rounds(rounds: List[List[Dict]]) -> List[Dict]:
+    """Rows of several alternating rounds -> one row per (bench, impl, variant): the row of
+    its median round by ``ms`` (so every field derived from that time stays consistent),
+    with ``ms_rounds`` listing all rounds' times when there are several. Rows without a
+    time (unavailable peers) are kept once; the first round's order is kept."""
+    groups: Dict[tuple, List[Dict]] = {}
+    order: List[tuple] = []
+    for rows in rounds:
+        for r in rows:
+            key = (r.get("bench"), r.get("impl"), r.get("variant"))
+            if key not in groups:
+                groups[key] = []
+                order.append(key)
+            groups[key].append(r)
+    out = []
+    for key in order:
+        timed = sorted((r for r in groups[key] if "ms" in r), key=lambda r: r["ms"])
+        if not timed:
+            out.append(groups[key][0])
+            continue
+        row = dict(timed[(len(timed) - 1) // 2])
+        if len(rounds) > 1:
+            row["ms_rounds"] = [round(r["ms"], 3) for r in groups[key] if "ms" in r]
+        out.append(row)
+    return out
 
 
 def pyg_graphmae(in_dim: int, m: Dict):

@@ -21,7 +21,7 @@ The default graph has ogbn-arxiv's size (169,343 nodes, 2,332,486 directed edges
 drawn uniformly at random, plus their reverses) with 128 float32 features; being random
 it has no locality to exploit, which makes it the hard case for gathers. Each timing is
 the median of ``--repeats`` runs after warm-up; with ``--rounds R`` every implementation
-runs R times, alternating, and the median round is reported (the machine may be shared:
+runs R times, alternating, and its median round is reported (the machine may be shared:
 a slow spell then hits every implementation alike). ``ratio_to_best_peer`` is the best
 peer's time divided by this row's time (above 1: faster than every peer).
 
@@ -49,7 +49,7 @@ import numpy as np
 import torch
 
 # this folder is on sys.path when run as a script
-from bench_common import GRAPHMAE_STEP, pyg_graphmae, random_edges, run_dgl_worker
+from bench_common import GRAPHMAE_STEP, merge_rounds, pyg_graphmae, random_edges, run_dgl_worker
 
 DATASET = "random-arxiv-size"
 BENCHES = ("spmm_fwd", "spmm_fwd_bwd", "gcn_layer_fwd_bwd", "gat_layer_fwd_bwd", "graphmae_step")
@@ -355,30 +355,6 @@ def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int, devi
 
 
 # ---------------------------------------------------------------------------- report
-def merge_rounds(rounds: List[List[Dict]]) -> List[Dict]:
-    """One row per (bench, impl, variant): the median of its rounds' times (``ms_rounds``
-    lists them all), in the first round's order; rows without a time are kept once."""
-    times: Dict[tuple, List[float]] = {}
-    for rows in rounds:
-        for r in rows:
-            if "ms" in r:
-                times.setdefault((r["bench"], r["impl"], r.get("variant")), []).append(r["ms"])
-    out, seen = [], set()
-    for rows in rounds:
-        for r in rows:
-            key = (r["bench"], r["impl"], r.get("variant"))
-            if key in seen:
-                continue
-            seen.add(key)
-            r = dict(r)
-            if key in times:
-                r["ms"] = statistics.median(times[key])
-                if len(rounds) > 1:
-                    r["ms_rounds"] = [round(t, 3) for t in times[key]]
-            out.append(r)
-    return out
-
-
 def finish(rows: List[Dict], copy: Dict, nodes: int, edges: int, dim: int, device: str = "cpu") -> List[Dict]:
     """Add dataset, device, ratio to the best peer, bandwidth and goal fields to every row."""
     goal_ratio, goal_bandwidth = GOALS[device]

@@ -16,7 +16,8 @@ Implementations:
                   GRAPHSSL_DGL_PYTHON; DGL needs an older torch, see DEPENDENCIES.md)
 
 The machine may be shared: every row records the load average, and the numbers are only
-comparable within one run. ``ratio_to_best_peer`` is graphssl's throughput over the best
+comparable within one run; ``--rounds R`` runs every implementation R times, alternating,
+and reports its median round. ``ratio_to_best_peer`` is graphssl's throughput over the best
 peer library's that ran (PyG, DGL); ``ratio_to_torch_fallback`` over its own torch path.
 
 Examples:
@@ -36,7 +37,7 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 
-from bench_common import random_edges, run_dgl_worker  # this folder is on sys.path when run as a script
+from bench_common import merge_rounds, random_edges, run_dgl_worker  # this folder is on sys.path as a script
 
 BENCH = "neighbor_sampling"
 METRIC = "sampled_edges_per_s"
@@ -172,6 +173,9 @@ def main(argv: Optional[List[str]] = None) -> None:
                    help="timed batches of the slower torch fallback; default 3 (2 with --quick)")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=1,
+                   help="run every implementation this many times, alternating, and report its median "
+                        "round (a shared machine's slow spells then hit all of them alike)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--quick", action="store_true", help="small graph, few batches (a smoke test)")
     p.add_argument("--dgl-python", default=os.environ.get("GRAPHSSL_DGL_PYTHON"),
@@ -188,8 +192,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     edges = args.edges if args.edges is not None else (400_000 if args.quick else 20_000_000)
     nbatch = args.batches or (4 if args.quick else 20)
     ntorch = args.torch_batches or (2 if args.quick else 3)
-    if min(args.threads, args.batch_size, nbatch, ntorch) < 1 or args.warmup < 0:
-        p.error("--threads, --batch-size, --batches, --torch-batches must be >= 1 and --warmup >= 0")
+    if min(args.threads, args.batch_size, nbatch, ntorch, args.rounds) < 1 or args.warmup < 0:
+        p.error("--threads, --batch-size, --batches, --torch-batches, --rounds must be >= 1 and --warmup >= 0")
     torch.set_num_threads(args.threads)
     if args.dgl_worker:
         dgl_worker(args.dgl_worker, nodes, fanouts, args.warmup, args.threads)
@@ -208,15 +212,17 @@ def main(argv: Optional[List[str]] = None) -> None:
     graph = Graph.from_edge_index(torch.from_numpy(np.stack([src, dst])), num_nodes=nodes)
     build_s = time.perf_counter() - t
     batches = seed_batches(nodes, args.batch_size, args.warmup + nbatch, args.seed)
-    rows: List[Dict] = []
-    if "graphssl" in only:
-        rows.append(run_graphssl(graph, fanouts, batches, args.warmup, "numba"))
-    if "graphssl-torch" in only:
-        rows.append(run_graphssl(graph, fanouts, batches[:args.warmup + ntorch], min(args.warmup, 1), "torch"))
-    if "pyg" in only:
-        rows.append(run_pyg(src, dst, nodes, fanouts, batches, args.warmup))
-    if "dgl" in only:
-        rows.append(run_dgl(src, dst, nodes, fanouts, batches, args.warmup, args.threads, args.dgl_python))
+    runners = {
+        "graphssl": lambda: run_graphssl(graph, fanouts, batches, args.warmup, "numba"),
+        "graphssl-torch": lambda: run_graphssl(graph, fanouts, batches[:args.warmup + ntorch], min(args.warmup, 1),
+                                               "torch"),
+        "pyg": lambda: run_pyg(src, dst, nodes, fanouts, batches, args.warmup),
+        "dgl": lambda: run_dgl(src, dst, nodes, fanouts, batches, args.warmup, args.threads, args.dgl_python)}
+    order = [k for k in runners if k in only]
+    rounds = []
+    for i in range(args.rounds):  # alternate the implementations; each round starts one later
+        rounds.append([runners[k]() for k in order[i % len(order):] + order[:i % len(order)]])
+    rows = merge_rounds(rounds)
     load_end = _loadavg()
     dataset = f"random-{nodes}n-{edges}e"
     best_peer = max((r["value"] for r in rows if r.get("impl") in PEERS and "value" in r), default=None)
