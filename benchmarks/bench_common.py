@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["GRAPHMAE_STEP", "merge_rounds", "pyg_graphmae", "random_edges", "run_dgl_worker"]
+__all__ = ["GRAPHMAE_STEP", "add_rounds_argument", "merge_rounds", "pyg_graphmae", "random_edges", "run_dgl_worker",
+           "run_rounds"]
 
 #: The GraphMAE model every implementation times in bench_core's ``graphmae_step``: the
 #: published Cora setting (2 GAT layers encoding, 1 decoding, PReLU) with ``hidden_dim``
@@ -82,6 +83,24 @@ def merge_rounds(rounds: List[List[Dict]]) -> List[Dict]:
             row["ms_rounds"] = [round(r["ms"], 3) for r in groups[key] if "ms" in r]
         out.append(row)
     return out
+
+
+def add_rounds_argument(parser) -> None:
+    """The ``--rounds`` option of the speed benchmarks (see :func:`run_rounds`)."""
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every implementation this many times, alternating, and report its median "
+                             "round (a shared machine's slow spells then hit all of them alike)")
+
+
+def run_rounds(runners: Dict[str, Callable[[], List[Dict]]], rounds: int) -> List[Dict]:
+    """Call every runner ``rounds`` times, alternating (each round starts one runner later,
+    so none always runs first), and merge the rows with :func:`merge_rounds`."""
+    order = list(runners)
+    out = []
+    for i in range(rounds):
+        k = i % len(order) if order else 0
+        out.append([row for name in order[k:] + order[:k] for row in runners[name]()])
+    return merge_rounds(out)
 
 
 def pyg_graphmae(in_dim: int, m: Dict):

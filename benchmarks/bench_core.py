@@ -49,7 +49,7 @@ import numpy as np
 import torch
 
 # this folder is on sys.path when run as a script
-from bench_common import GRAPHMAE_STEP, merge_rounds, pyg_graphmae, random_edges, run_dgl_worker
+from bench_common import GRAPHMAE_STEP, add_rounds_argument, pyg_graphmae, random_edges, run_dgl_worker, run_rounds
 
 DATASET = "random-arxiv-size"
 BENCHES = ("spmm_fwd", "spmm_fwd_bwd", "gcn_layer_fwd_bwd", "gat_layer_fwd_bwd", "graphmae_step")
@@ -413,9 +413,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     p.add_argument("--dim", type=int, default=128)
     p.add_argument("--repeats", type=int, default=None, help="timed runs per bench; default 7 (3 with --quick)")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=1,
-                   help="run every implementation this many times, alternating, and report the median "
-                        "round (a shared machine's slow spells then hit all of them alike)")
+    add_rounds_argument(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--quick", action="store_true", help="small graph, few repeats")
     p.add_argument("--copy-mib", type=int, default=None, help="memcopy size; default 1024 (64 with --quick)")
@@ -457,11 +455,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                "torch-csr": lambda: run_torch_csr(src, dst, nodes, args.dim, repeats, dev),
                "pyg": lambda: run_pyg(src, dst, nodes, args.dim, repeats, dev),
                "dgl": lambda: run_dgl(src, dst, nodes, args.dim, repeats, args.threads, args.dgl_python, dev)}
-    order = [k for k in runners if k in only]
-    rounds: List[List[Dict]] = []
-    for i in range(args.rounds):  # alternate the implementations; each round starts one later
-        rounds.append([r for k in order[i % len(order):] + order[:i % len(order)] for r in runners[k]()])
-    rows = merge_rounds(rounds)
+    rows = run_rounds({k: f for k, f in runners.items() if k in only}, args.rounds)
     # The machine may be shared: copy again at the end and keep the faster copy (the
     # stricter yardstick); the load averages say how busy the machine was.
     again = memcopy_gbs(copy_mib, repeats, dev)

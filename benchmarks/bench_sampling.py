@@ -37,7 +37,8 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 
-from bench_common import merge_rounds, random_edges, run_dgl_worker  # this folder is on sys.path as a script
+# this folder is on sys.path when run as a script
+from bench_common import add_rounds_argument, random_edges, run_dgl_worker, run_rounds
 
 BENCH = "neighbor_sampling"
 METRIC = "sampled_edges_per_s"
@@ -173,9 +174,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                    help="timed batches of the slower torch fallback; default 3 (2 with --quick)")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=1,
-                   help="run every implementation this many times, alternating, and report its median "
-                        "round (a shared machine's slow spells then hit all of them alike)")
+    add_rounds_argument(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--quick", action="store_true", help="small graph, few batches (a smoke test)")
     p.add_argument("--dgl-python", default=os.environ.get("GRAPHSSL_DGL_PYTHON"),
@@ -212,17 +211,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     graph = Graph.from_edge_index(torch.from_numpy(np.stack([src, dst])), num_nodes=nodes)
     build_s = time.perf_counter() - t
     batches = seed_batches(nodes, args.batch_size, args.warmup + nbatch, args.seed)
-    runners = {
-        "graphssl": lambda: run_graphssl(graph, fanouts, batches, args.warmup, "numba"),
-        "graphssl-torch": lambda: run_graphssl(graph, fanouts, batches[:args.warmup + ntorch], min(args.warmup, 1),
-                                               "torch"),
-        "pyg": lambda: run_pyg(src, dst, nodes, fanouts, batches, args.warmup),
-        "dgl": lambda: run_dgl(src, dst, nodes, fanouts, batches, args.warmup, args.threads, args.dgl_python)}
-    order = [k for k in runners if k in only]
-    rounds = []
-    for i in range(args.rounds):  # alternate the implementations; each round starts one later
-        rounds.append([runners[k]() for k in order[i % len(order):] + order[:i % len(order)]])
-    rows = merge_rounds(rounds)
+    runners = {  # each gives one row
+        "graphssl": lambda: [run_graphssl(graph, fanouts, batches, args.warmup, "numba")],
+        "graphssl-torch": lambda: [run_graphssl(graph, fanouts, batches[:args.warmup + ntorch], min(args.warmup, 1),
+                                                "torch")],
+        "pyg": lambda: [run_pyg(src, dst, nodes, fanouts, batches, args.warmup)],
+        "dgl": lambda: [run_dgl(src, dst, nodes, fanouts, batches, args.warmup, args.threads, args.dgl_python)]}
+    rows = run_rounds({k: f for k, f in runners.items() if k in only}, args.rounds)
     load_end = _loadavg()
     dataset = f"random-{nodes}n-{edges}e"
     best_peer = max((r["value"] for r in rows if r.get("impl") in PEERS and "value" in r), default=None)

@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 
 @pytest.fixture(scope="session")
@@ -12,3 +13,16 @@ def data_root() -> Path:
     if not root or not Path(root).is_dir():
         pytest.skip("GRAPHSSL_DATA not set; point it at a folder with the datasets (CI sets ../shared/data)")
     return Path(root)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """torch on one thread for the test (restored after): tiny tensors on a shared machine
+    run fastest single-threaded, as waking a second OpenMP thread per op costs more than
+    the op. Modules use it with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

@@ -14,14 +14,6 @@ from graphssl.sparse import Graph
 from graphssl.train import Trainer
 
 
-@pytest.fixture
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class _Data:
     def __init__(self, graph, x):
         self.graph, self.x = graph, x
@@ -91,7 +83,7 @@ def test_sampled_inputs_same_batches_with_workers():
     assert all(torch.equal(u, v) for u, v in zip(a, b)) and len(a) == 3
 
 
-def test_trainer_with_sampler_resumes_exactly(tmp_path, one_thread):
+def test_trainer_with_sampler_resumes_exactly(tmp_path, one_torch_thread):
     d = _data()
 
     def run(epochs, ckpt):

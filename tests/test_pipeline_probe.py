@@ -12,12 +12,7 @@ from graphssl.sparse import Graph
 from graphssl.train import Trainer
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _dataset(n=300, k=3, public=True, seed=0):

@@ -1,13 +1,8 @@
 """Fixtures for the augmenter tests."""
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """These tests use tiny tensors; on a loaded machine waking a second OpenMP thread for
-    each op (e.g. repeat_interleave) costs far more than the op itself."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_torch_thread(one_torch_thread):
+    """These tests use tiny tensors (e.g. repeat_interleave on a few edges): one thread."""
     yield
-    torch.set_num_threads(before)

@@ -7,13 +7,7 @@ import torch.nn.functional as F
 from graphssl.eval import DEFAULT_C_GRID, logistic_regression
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny fits: on a shared machine extra threads only wait on each other."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _data(n=400, d=16, k=4, seed=0):

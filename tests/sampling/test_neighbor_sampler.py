@@ -18,12 +18,7 @@ from sampling_reference import check_minibatch, random_graph, same_minibatch
 BACKENDS = ["numba", "torch"]
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def star_graph(num_dst: int, deg: int) -> Graph:
