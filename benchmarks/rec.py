@@ -116,6 +116,9 @@ def main(argv=None) -> int:
     p.add_argument("--max-steps", type=int, help="cut each epoch after this many steps (timing runs)")
     p.add_argument("--users", type=int, help="use only the first N users of each dataset (smoke runs)")
     p.add_argument("--val-fraction", type=float, help="hold out a validation split for early stopping")
+    p.add_argument("--log-test", action="store_true",
+                   help="evaluate the test split at every evaluation and print it as it comes (lines with "
+                        "monitoring: true; the published numbers pick the best of these, this benchmark never does)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--root", default=os.environ.get("GRAPHSSL_DATA"))
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -155,8 +158,18 @@ def main(argv=None) -> int:
             warmed.add(model)
         over = {"train": {"epochs": args.epochs}} if args.epochs is not None else None
         t0 = time.perf_counter()
+
+        def monitor(rec: Dict[str, float], name: str = data.name, model: str = model, t0: float = t0) -> None:
+            for metric in ("recall@20", "ndcg@20"):
+                if f"test_{metric}" in rec:
+                    _print({"bench": "rec", "dataset": name, "impl": "graphssl", "model": LABEL.get(model, model),
+                            "metric": metric, "value": round(rec[f"test_{metric}"], 5), "split": "test",
+                            "epoch": rec["epoch"], "loss": round(rec["loss"], 5), "monitoring": True,
+                            "seconds": round(time.perf_counter() - t0, 2)}, args.json)
+
         r = recommend(data, model, over, seed=args.seed, device=args.device, progress=not args.json,
-                      max_steps_per_epoch=args.max_steps)
+                      max_steps_per_epoch=args.max_steps, log_test=args.log_test,
+                      on_eval=monitor if args.log_test else None)
         full_steps = len(r.trainer.sampler)
         per_epoch = r.seconds_per_epoch * full_steps / max(r.steps_per_epoch, 1)
         common = {"bench": "rec", "dataset": data.name, "impl": "graphssl", "model": LABEL.get(model, model),

@@ -9,7 +9,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
@@ -96,7 +96,8 @@ class RecResult:
 def build_trainer(data: InteractionData, model: str = "lightgcn", cfg: Optional[Dict[str, Any]] = None,
                   seed: int = 0, device: Union[str, torch.device] = "cpu", progress: bool = False,
                   ks: Sequence[int] = (20,), log_test: bool = False,
-                  max_steps_per_epoch: Optional[int] = None) -> Tuple[RecTrainer, Dict[str, Any]]:
+                  max_steps_per_epoch: Optional[int] = None,
+                  on_eval: Optional[Callable[[Dict[str, float]], None]] = None) -> Tuple[RecTrainer, Dict[str, Any]]:
     """The :class:`RecTrainer` of ``model`` on ``data`` with its preset (overridden by ``cfg``),
     untrained, and the merged config (``benchmarks/rec.py`` times steps with it).
 
@@ -118,14 +119,15 @@ def build_trainer(data: InteractionData, model: str = "lightgcn", cfg: Optional[
     tcfg = dict(conf["train"])
     tcfg.setdefault("ks", tuple(ks))
     trainer = RecTrainer(backbone, data, heads, seed=seed, device=device, progress=progress, log_test=log_test,
-                         max_steps_per_epoch=max_steps_per_epoch, **tcfg)
+                         max_steps_per_epoch=max_steps_per_epoch, on_eval=on_eval, **tcfg)
     return trainer, conf
 
 
 def recommend(data: Union[InteractionData, str], model: str = "lightgcn", cfg: Optional[Dict[str, Any]] = None,
               seed: int = 0, device: Union[str, torch.device] = "cpu", progress: bool = False,
               root: Optional[str] = None, ks: Sequence[int] = (20,), log_test: bool = False,
-              max_steps_per_epoch: Optional[int] = None, save_embeddings: Optional[str] = None) -> RecResult:
+              max_steps_per_epoch: Optional[int] = None, save_embeddings: Optional[str] = None,
+              on_eval: Optional[Callable[[Dict[str, float]], None]] = None) -> RecResult:
     """Train ``model`` on ``data`` with its preset (overridden by ``cfg``) and test it.
 
     Args:
@@ -138,6 +140,8 @@ def recommend(data: Union[InteractionData, str], model: str = "lightgcn", cfg: O
         log_test: record test metrics at every evaluation (monitoring only).
         max_steps_per_epoch: cut epochs short (timing runs).
         save_embeddings: path to write the final user/item embeddings to.
+        on_eval: called with each evaluation's record as training goes (see
+            :class:`RecTrainer`).
 
     Raises:
         ValueError: unknown model or bad settings.
@@ -146,7 +150,7 @@ def recommend(data: Union[InteractionData, str], model: str = "lightgcn", cfg: O
     if isinstance(data, str):
         data = load_interactions(data, root=root)
     trainer, conf = build_trainer(data, model, cfg, seed=seed, device=device, progress=progress, ks=ks,
-                                  log_test=log_test, max_steps_per_epoch=max_steps_per_epoch)
+                                  log_test=log_test, max_steps_per_epoch=max_steps_per_epoch, on_eval=on_eval)
     history = trainer.fit()
     test = trainer.evaluate("test", ks)
     val = trainer.evaluate("val", ks) if data.val is not None else None

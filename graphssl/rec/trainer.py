@@ -29,7 +29,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor, nn
@@ -121,6 +121,8 @@ class RecTrainer:
         seed: seeds the sampler (shuffling and negatives); the backbone and heads take their own.
         device: where to train.
         progress: show a progress bar.
+        on_eval: called with each evaluation's record (``epoch``, ``loss``, ``val_*`` and
+            ``test_*`` metrics) as soon as it is computed, for logging long runs.
 
     Raises:
         ValueError: bad settings, or several heads define ``propagate``.
@@ -131,7 +133,8 @@ class RecTrainer:
                  main_loss: str = "bpr", softmax_temperature: float = 0.2, num_negatives: int = 1,
                  eval_every: int = 5, ks: Sequence[int] = (20,), monitor: str = "recall@20",
                  patience: Optional[int] = 10, log_test: bool = False, max_steps_per_epoch: Optional[int] = None,
-                 seed: int = 0, device: Union[str, torch.device] = "cpu", progress: bool = True) -> None:
+                 seed: int = 0, device: Union[str, torch.device] = "cpu", progress: bool = True,
+                 on_eval: Optional[Callable[[Dict[str, float]], None]] = None) -> None:
         if epochs < 0:
             raise ValueError(f"epochs must be >= 0, got {epochs}")
         if lr <= 0:
@@ -163,7 +166,7 @@ class RecTrainer:
         self.main_loss, self.softmax_temperature = main_loss, float(softmax_temperature)
         self.eval_every, self.ks, self.monitor = int(eval_every), tuple(ks), monitor
         self.patience, self.log_test, self.max_steps = patience, log_test, max_steps_per_epoch
-        self.progress = progress
+        self.progress, self.on_eval = progress, on_eval
         self.generator = torch.Generator().manual_seed(seed)
         self.sampler = BPRSampler(data.train, batch_size, num_negatives, generator=self.generator)
         # Deduplicated: a head may share parameters with the backbone (a shared item tower).
@@ -309,6 +312,8 @@ class RecTrainer:
             if self.log_test:
                 rec.update({f"test_{k}": v for k, v in self.evaluate("test").items() if k != "num_users"})
             self.history.evals.append(rec)
+            if self.on_eval is not None:
+                self.on_eval(rec)
             if has_val and self.patience is not None and bad >= self.patience:
                 self.history.stopped_early = True
                 break

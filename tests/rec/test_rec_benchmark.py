@@ -9,10 +9,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_rec_benchmark_json_smoke(data_root):
     cmd = [sys.executable, str(ROOT / "benchmarks" / "rec.py"), "--json", "--root", str(data_root), "--users", "120",
-           "--epochs", "1", "--max-steps", "1", "--models", "lightgcn", "--datasets", "gowalla", "--threads", "1"]
+           "--epochs", "1", "--max-steps", "1", "--models", "lightgcn", "--datasets", "gowalla", "--threads", "1",
+           "--log-test"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    monitored = {r["metric"]: r for r in rows if r.get("monitoring")}
+    rows = [r for r in rows if not r.get("monitoring")]
+    assert set(monitored) == {"recall@20", "ndcg@20"}  # --log-test: the test split after each evaluation
+    for r in rows:  # the last evaluation saw the final weights
+        m = monitored[r["metric"]]
+        assert m["epoch"] == 1 and m["dataset"] == r["dataset"] and m["value"] == r["value"]
     runs = {(r["dataset"], r["model"]) for r in rows}
     assert runs == {("gowalla[:120]", "lightgcn")} and len(rows) == 2
     for r in rows:

@@ -67,8 +67,10 @@ def test_early_stopping_selects_on_validation(small):
     d = small.with_validation(0.3, seed=0)
     bb = MF(d.num_users, d.num_items, dim=8, seed=0)
     tr = RecTrainer(bb, d, epochs=30, batch_size=32, lr=0.05, eval_every=1, ks=(5,), monitor="recall@5",
-                    patience=3, log_test=True, progress=False)
+                    patience=3, log_test=True, progress=False, on_eval=lambda rec: seen.append(dict(rec)))
+    seen = []
     hist = tr.fit()
+    assert seen == hist.evals  # on_eval saw every record as it came
     scores = [e["val_recall@5"] for e in hist.evals]
     assert len(scores) == len(hist.losses) and all("test_recall@5" in e for e in hist.evals)
     assert hist.best_epoch == hist.evals[scores.index(max(scores))]["epoch"]
