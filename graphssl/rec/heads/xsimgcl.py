@@ -36,7 +36,8 @@ class XSimGCLHead(RecSSLHead):
     ``num_users``, ``num_items``.
 
     Defaults are the official yelp2018 config (Coder-Yu/SELFRec ``conf/XSimGCL.yaml``:
-    ``lambda 0.2, eps 0.2, tau 0.15, l* 1``, 2 layers).
+    ``lambda 0.2, eps 0.2, tau 0.15, l* 1``); SELFRec's Yelp2018 leaderboard row uses 3
+    layers, as :func:`graphssl.rec.preset` does.
 
     Args:
         eps: noise radius ``> 0``.
