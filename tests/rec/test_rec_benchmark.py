@@ -15,11 +15,12 @@ def test_rec_benchmark_json_smoke(data_root):
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     monitored = {r["metric"]: r for r in rows if r.get("monitoring")}
-    rows = [r for r in rows if not r.get("monitoring")]
-    assert set(monitored) == {"recall@20", "ndcg@20"}  # --log-test: the test split after each evaluation
-    for r in rows:  # the last evaluation saw the final weights
+    best = {r["metric"]: r for r in rows if r.get("selection") == "best_test_epoch"}
+    rows = [r for r in rows if r.get("selection") == "last_epoch"]
+    assert set(monitored) == set(best) == {"recall@20", "ndcg@20"}  # --log-test: test split at each evaluation
+    for r in rows:  # the last (and only) evaluation saw the final weights
         m = monitored[r["metric"]]
-        assert m["epoch"] == 1 and m["dataset"] == r["dataset"] and m["value"] == r["value"]
+        assert m["epoch"] == 1 and m["dataset"] == r["dataset"] and m["value"] == r["value"] == best[r["metric"]]["value"]
     runs = {(r["dataset"], r["model"]) for r in rows}
     assert runs == {("gowalla[:120]", "lightgcn")} and len(rows) == 2
     for r in rows:
