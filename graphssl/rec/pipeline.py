@@ -204,6 +204,8 @@ def add_recommend_arguments(parser: argparse.ArgumentParser) -> argparse.Argumen
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override a preset value, e.g. --set train.lr=0.002 --set head.eps=0.2")
     parser.add_argument("--save-embeddings", help="write the final user/item embeddings (.pt or .npz)")
+    parser.add_argument("--log-test", action="store_true",
+                        help="also evaluate the test split at every evaluation (monitoring only, never for selection)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.set_defaults(func=run_recommend)
     return parser
@@ -236,8 +238,24 @@ def run_recommend(args: argparse.Namespace) -> int:
     if args.val_fraction:
         data = data.with_validation(args.val_fraction, seed=args.seed)
     show = not args.json and sys.stderr.isatty()
+    log_test = bool(getattr(args, "log_test", False))
+
+    def report(rec: Dict[str, float]) -> None:
+        """One evaluation during training: a JSON line per metric (``monitoring: true``) with
+        --json, else one line on stderr."""
+        scores = {k: v for k, v in rec.items() if k[:4] in ("val_", "test") and not k.endswith("num_users")}
+        if args.json:
+            for k, v in scores.items():
+                print(json.dumps({"command": "recommend", "dataset": args.dataset, "impl": "graphssl",
+                                  "model": args.model, "metric": k, "value": v, "epoch": rec["epoch"],
+                                  "loss": rec["loss"], "monitoring": True}), flush=True)
+        else:
+            print(f"epoch {rec['epoch']}: loss {rec['loss']:.4f}  " + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()),
+                  file=sys.stderr, flush=True)
+
     r = recommend(data, args.model, over, seed=args.seed, device=args.device, progress=show, ks=ks,
-                  max_steps_per_epoch=args.max_steps_per_epoch, save_embeddings=args.save_embeddings)
+                  max_steps_per_epoch=args.max_steps_per_epoch, save_embeddings=args.save_embeddings,
+                  log_test=log_test, on_eval=report)
     common = {"command": "recommend", "dataset": args.dataset, "impl": "graphssl", "model": args.model,
               "epochs": r.epochs, "seconds": round(r.seconds, 2), "seconds_per_epoch": round(r.seconds_per_epoch, 3)}
     records = [dict(common, metric=k, value=v) for k, v in r.metrics.items() if k != "num_users"]

@@ -75,6 +75,21 @@ def test_recommend_command(data_root, capsys, tmp_path):
         assert {"command", "dataset", "impl", "model", "value", "epochs", "seconds", "seconds_per_epoch"} <= set(r)
         assert r["command"] == "recommend" and r["epochs"] == 1 and 0.0 <= r["value"] <= 1.0
     assert (tmp_path / "e.pt").is_file()
+    # --log-test: every evaluation's test metrics as they come (the last one saw the final weights)
+    logged = parser.parse_args(["--model", "mf", "--dataset", "gowalla", "--root", str(data_root), "--users", "150",
+                                "--epochs", "1", "--max-steps-per-epoch", "2", "--json", "--log-test"])
+    assert run_recommend(logged) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    final = {r["metric"]: r["value"] for r in rows if not r.get("monitoring")}
+    monitored = {r["metric"]: r for r in rows if r.get("monitoring")}
+    assert set(monitored) == {f"test_{m}" for m in final} and all(r["epoch"] == 1 for r in monitored.values())
+    assert all(monitored[f"test_{m}"]["value"] == v for m, v in final.items())
+    # without --json the validation scores of each evaluation go to stderr
+    human = parser.parse_args(["--model", "mf", "--dataset", "gowalla", "--root", str(data_root), "--users", "150",
+                               "--epochs", "1", "--max-steps-per-epoch", "2", "--val-fraction", "0.2"])
+    assert run_recommend(human) == 0
+    err = capsys.readouterr().err
+    assert "epoch 1: loss" in err and "val_recall@20" in err
     bad = parser.parse_args(["--dataset", "gowalla", "--root", str(data_root), "--topk", "x"])
     with pytest.raises(ValueError, match="--topk"):
         run_recommend(bad)
