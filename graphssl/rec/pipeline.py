@@ -9,7 +9,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
@@ -17,7 +17,7 @@ from torch import nn
 from .backbones import RecBackbone, build_backbone
 from .data import InteractionData, load_interactions
 from .presets import preset
-from .trainer import RecHistory, RecTrainer
+from .trainer import EvalCallback, RecHistory, RecTrainer
 
 __all__ = ["RecResult", "BACKBONE_MODELS", "model_names", "build_model_head", "build_trainer", "recommend",
            "add_recommend_arguments", "run_recommend"]
@@ -97,7 +97,7 @@ def build_trainer(data: InteractionData, model: str = "lightgcn", cfg: Optional[
                   seed: int = 0, device: Union[str, torch.device] = "cpu", progress: bool = False,
                   ks: Sequence[int] = (20,), log_test: bool = False,
                   max_steps_per_epoch: Optional[int] = None,
-                  on_eval: Optional[Callable[[Dict[str, float]], None]] = None) -> Tuple[RecTrainer, Dict[str, Any]]:
+                  on_eval: Optional[EvalCallback] = None) -> Tuple[RecTrainer, Dict[str, Any]]:
     """The :class:`RecTrainer` of ``model`` on ``data`` with its preset (overridden by ``cfg``),
     untrained, and the merged config (``benchmarks/rec.py`` times steps with it).
 
@@ -127,7 +127,7 @@ def recommend(data: Union[InteractionData, str], model: str = "lightgcn", cfg: O
               seed: int = 0, device: Union[str, torch.device] = "cpu", progress: bool = False,
               root: Optional[str] = None, ks: Sequence[int] = (20,), log_test: bool = False,
               max_steps_per_epoch: Optional[int] = None, save_embeddings: Optional[str] = None,
-              on_eval: Optional[Callable[[Dict[str, float]], None]] = None) -> RecResult:
+              on_eval: Optional[EvalCallback] = None) -> RecResult:
     """Train ``model`` on ``data`` with its preset (overridden by ``cfg``) and test it.
 
     Args:

@@ -41,7 +41,10 @@ from .losses import bpr_loss, l2_reg_loss, sampled_softmax_loss
 from .metrics import full_ranking_metrics
 from .sampler import BPRSampler
 
-__all__ = ["RecTrainer", "RecHistory", "save_embeddings", "load_embeddings"]
+__all__ = ["RecTrainer", "RecHistory", "EvalCallback", "save_embeddings", "load_embeddings"]
+
+#: Called with each evaluation's record (``epoch``, ``loss``, ``val_*`` / ``test_*`` metrics).
+EvalCallback = Callable[[Dict[str, float]], None]
 
 _MAIN_LOSSES = ("bpr", "softmax", "none")
 
@@ -134,7 +137,7 @@ class RecTrainer:
                  eval_every: int = 5, ks: Sequence[int] = (20,), monitor: str = "recall@20",
                  patience: Optional[int] = 10, log_test: bool = False, max_steps_per_epoch: Optional[int] = None,
                  seed: int = 0, device: Union[str, torch.device] = "cpu", progress: bool = True,
-                 on_eval: Optional[Callable[[Dict[str, float]], None]] = None) -> None:
+                 on_eval: Optional[EvalCallback] = None) -> None:
         if epochs < 0:
             raise ValueError(f"epochs must be >= 0, got {epochs}")
         if lr <= 0:
