@@ -12,14 +12,14 @@ from .pipeline import (RecResult, add_recommend_arguments, build_model_head, bui
                        run_recommend)
 from .presets import preset
 from .sampler import BPRSampler, NegativeSampler
-from .trainer import RecHistory, RecTrainer, load_embeddings, save_embeddings
+from .trainer import EvalCallback, RecHistory, RecTrainer, load_embeddings, save_embeddings
 from .user_items import UserItems
 
 __all__ = [
     "interaction_graph", "lightgcn_propagate", "adj_spmm", "propagate", "perturbation_offset", "UserItems", "InteractionData", "load_interactions",
     "NegativeSampler", "BPRSampler", "RecBackbone", "MF", "LightGCN", "BACKBONES", "register_backbone",
     "build_backbone", "bpr_loss", "l2_reg_loss", "sampled_softmax_loss", "full_ranking_metrics", "topk_items",
-    "METRICS", "RecTrainer", "RecHistory", "save_embeddings", "load_embeddings", "preset", "RecResult",
+    "METRICS", "RecTrainer", "RecHistory", "EvalCallback", "save_embeddings", "load_embeddings", "preset", "RecResult",
     "recommend", "build_model_head", "build_trainer", "model_names", "add_recommend_arguments", "run_recommend",
     "EpochTiming", "time_epochs",
 ]
