@@ -8,6 +8,7 @@ from torch import Tensor, nn
 from .activation import create_activation
 from .dropout import dropout
 from .graph_views import GraphLike, check_layer_input
+from .input_linear import input_linear
 from .norm import create_norm
 
 __all__ = ["MLP", "GraphLinear"]
@@ -15,6 +16,9 @@ __all__ = ["MLP", "GraphLinear"]
 
 class MLP(nn.Module):
     """``Linear -> [norm] -> activation -> [dropout]`` repeated, ending with a Linear.
+
+    The first Linear multiplies wide, mostly-zero CPU inputs (bag-of-words features) as a
+    sparse matrix (:func:`~graphssl.nn.input_linear.input_linear`).
 
     Args:
         in_dim, hidden_dim, out_dim: widths (``hidden_dim`` unused when ``num_layers == 1``).
@@ -57,7 +61,7 @@ class MLP(nn.Module):
         if x.size(-1) != self.in_dim:
             raise ValueError(f"MLP expects {self.in_dim} input features, got {x.size(-1)}")
         for i, lin in enumerate(self.lins):
-            x = lin(x)
+            x = input_linear(x, lin.weight, lin.bias) if i == 0 else lin(x)
             if i < len(self.acts):
                 x = self.acts[i](self.norms[i](x))
                 if i < len(self.lins) - 1:
@@ -67,6 +71,7 @@ class MLP(nn.Module):
 
 class GraphLinear(nn.Module):
     """A Linear layer with the conv signature ``(graph, x)``; the graph only sets the rows.
+    Wide, mostly-zero CPU inputs are multiplied as a sparse matrix (:func:`input_linear`).
 
     Lets :class:`~graphssl.nn.encoder.GNNEncoder` build MLP / linear encoders (GraphMAE's
     ``"mlp"``/``"linear"`` choices) and still run on Blocks (output rows = ``num_dst_nodes``).
@@ -84,4 +89,4 @@ class GraphLinear(nn.Module):
         graph = check_layer_input(graph, x, "GraphLinear")
         if x.size(1) != self.in_dim:
             raise ValueError(f"GraphLinear expects {self.in_dim} input features, got {x.size(1)}")
-        return self.lin(x[: graph.num_dst_nodes])
+        return input_linear(x[: graph.num_dst_nodes], self.lin.weight, self.lin.bias)

@@ -3,7 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from graphssl.nn import GATConv, GCNConv, SAGEConv
+from graphssl.nn import MLP, GATConv, GCNConv, SAGEConv
+from graphssl.nn.mlp import GraphLinear
 from graphssl.nn.input_linear import MIN_WIDTH, input_linear, mostly_zero
 from graphssl.sparse import Graph
 
@@ -44,7 +45,7 @@ def test_input_linear_matches_the_dense_product_and_its_gradients(bias, dtype):
         torch.testing.assert_close(grads[1], b.grad)
 
 
-@pytest.mark.parametrize("layer", [GCNConv, GATConv, SAGEConv])
+@pytest.mark.parametrize("layer", [GCNConv, GATConv, SAGEConv, GraphLinear])
 def test_layers_give_the_same_output_on_sparse_and_densified_features(layer):
     x = bag_of_words()
     ei = torch.randint(0, x.size(0), (2, 600), generator=torch.Generator().manual_seed(1))
@@ -57,3 +58,21 @@ def test_layers_give_the_same_output_on_sparse_and_densified_features(layer):
     dense[:, -8:] += 1e-30
     assert mostly_zero(x) and not mostly_zero(dense)
     torch.testing.assert_close(sparse_path, conv(graph, dense), rtol=1e-5, atol=1e-6)
+
+
+def test_mlp_first_layer_gives_the_same_output_and_weight_gradients_on_sparse_features():
+    x = bag_of_words()
+    dense = x.clone()
+    dense[:, -8:] += 1e-30  # same values, too many non-zeros for the sparse path
+    assert mostly_zero(x) and not mostly_zero(dense)
+    torch.manual_seed(0)
+    mlp = MLP(x.size(1), 32, 8, num_layers=2, norm="batchnorm")
+    outs, grads = [], []
+    for inp in (x, dense):
+        mlp.zero_grad()
+        out = mlp(inp)
+        out.square().sum().backward()
+        outs.append(out)
+        grads.append(mlp.lins[0].weight.grad.clone())
+    torch.testing.assert_close(outs[0], outs[1], rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-4, atol=1e-5)
