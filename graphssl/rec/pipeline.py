@@ -250,8 +250,8 @@ def run_recommend(args: argparse.Namespace) -> int:
                                   "model": args.model, "metric": k, "value": v, "epoch": rec["epoch"],
                                   "loss": rec["loss"], "monitoring": True}), flush=True)
         else:
-            print(f"epoch {rec['epoch']}: loss {rec['loss']:.4f}  " + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()),
-                  file=sys.stderr, flush=True)
+            shown = "  ".join(f"{k} {v:.4f}" for k, v in scores.items())
+            print(f"epoch {rec['epoch']}: loss {rec['loss']:.4f}  {shown}", file=sys.stderr, flush=True)
 
     r = recommend(data, args.model, over, seed=args.seed, device=args.device, progress=show, ks=ks,
                   max_steps_per_epoch=args.max_steps_per_epoch, save_embeddings=args.save_embeddings,
