@@ -243,7 +243,7 @@ def run_recommend(args: argparse.Namespace) -> int:
     def report(rec: Dict[str, float]) -> None:
         """One evaluation during training: a JSON line per metric (``monitoring: true``) with
         --json, else one line on stderr."""
-        scores = {k: v for k, v in rec.items() if k[:4] in ("val_", "test") and not k.endswith("num_users")}
+        scores = {k: v for k, v in rec.items() if k.startswith(("val_", "test_"))}  # the trainer drops num_users
         if args.json:
             for k, v in scores.items():
                 print(json.dumps({"command": "recommend", "dataset": args.dataset, "impl": "graphssl",
