@@ -5,7 +5,7 @@ from .backbones import BACKBONES, MF, LightGCN, RecBackbone, build_backbone, reg
 from .data import InteractionData, load_interactions
 from .epoch_timing import EpochTiming, time_epochs
 from .interaction_graph import interaction_graph, lightgcn_propagate
-from .propagation import adj_spmm, perturbation_offset, propagate
+from .propagation import adj_spmm, mean_at_rows, perturbation_offset, propagate
 from .losses import bpr_loss, l2_reg_loss, sampled_softmax_loss
 from .metrics import METRICS, full_ranking_metrics, topk_items
 from .pipeline import (RecResult, add_recommend_arguments, build_model_head, build_trainer, model_names, recommend,
@@ -16,7 +16,7 @@ from .trainer import EvalCallback, RecHistory, RecTrainer, load_embeddings, save
 from .user_items import UserItems
 
 __all__ = [
-    "interaction_graph", "lightgcn_propagate", "adj_spmm", "propagate", "perturbation_offset", "UserItems", "InteractionData", "load_interactions",
+    "interaction_graph", "lightgcn_propagate", "adj_spmm", "propagate", "mean_at_rows", "perturbation_offset", "UserItems", "InteractionData", "load_interactions",
     "NegativeSampler", "BPRSampler", "RecBackbone", "MF", "LightGCN", "BACKBONES", "register_backbone",
     "build_backbone", "bpr_loss", "l2_reg_loss", "sampled_softmax_loss", "full_ranking_metrics", "topk_items",
     "METRICS", "RecTrainer", "RecHistory", "EvalCallback", "save_embeddings", "load_embeddings", "preset", "RecResult",

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from ..registry import Registry
 from ..sparse import Graph
 from .interaction_graph import lightgcn_propagate
+from .propagation import propagate as _propagate_rows
 
 __all__ = ["RecBackbone", "MF", "LightGCN", "BACKBONES", "register_backbone", "build_backbone"]
 
@@ -77,7 +78,9 @@ class RecBackbone(nn.Module):
         return x[:self.num_users], x[self.num_users:]
 
     def propagate(self, adj: Optional[Graph] = None, ego: Optional[Tensor] = None,
-                  perturb: Optional[Callable[[Tensor, int], Tensor]] = None, return_layers: bool = False):
+                  perturb: Optional[Callable[[Tensor, int], Tensor]] = None, return_layers: bool = False,
+                  rows: Optional[Tensor] = None):
+        """The final embeddings ``[U + I, d]`` (or only at the unique node ids ``rows``, ``[R, d]``)."""
         raise NotImplementedError
 
     def forward(self) -> Tuple[Tensor, Tensor]:
@@ -109,9 +112,11 @@ class MF(RecBackbone):
 
     def propagate(self, adj: Optional[Graph] = None, ego: Optional[Tensor] = None,
                   perturb: Optional[Callable[[Tensor, int], Tensor]] = None,
-                  return_layers: bool = False) -> Union[Tensor, Tuple[Tensor, list]]:
-        """The ego embeddings (``adj`` and ``perturb`` have nothing to act on)."""
+                  return_layers: bool = False, rows: Optional[Tensor] = None) -> Union[Tensor, Tuple[Tensor, list]]:
+        """The ego embeddings (``adj`` and ``perturb`` have nothing to act on), at ``rows`` if given."""
         e = self.ego if ego is None else ego
+        if rows is not None:
+            e = e.index_select(0, rows)
         return (e, [e]) if return_layers else e
 
 
@@ -146,7 +151,7 @@ class LightGCN(RecBackbone):
 
     def propagate(self, adj: Optional[Graph] = None, ego: Optional[Tensor] = None,
                   perturb: Optional[Callable[[Tensor, int], Tensor]] = None,
-                  return_layers: bool = False) -> Union[Tensor, Tuple[Tensor, list]]:
+                  return_layers: bool = False, rows: Optional[Tensor] = None) -> Union[Tensor, Tuple[Tensor, list]]:
         """Propagate ``ego`` (default: the table) over ``adj`` (default: the training graph).
 
         Args:
@@ -154,10 +159,22 @@ class LightGCN(RecBackbone):
             ego: ``[U + I, d]`` replacement ego embeddings.
             perturb: ``f(layer, k) -> layer`` applied after each propagation (SimGCL noise).
             return_layers: also return the ``L + 1`` layers (``E_0`` first).
+            rows: ``[R]`` unique node ids (users first, items offset by ``num_users``): return
+                the final embeddings at these rows only; the last layer is then propagated for
+                them alone (a training step reads only its batch's rows). Not combined with
+                ``perturb`` or ``return_layers``.
 
         Returns:
-            ``[U + I, d]`` (and the list of layers if asked).
+            ``[U + I, d]`` (``[R, d]`` with ``rows``), and the list of layers if asked.
+
+        Raises:
+            ValueError: ``rows`` together with ``perturb`` or ``return_layers``.
         """
+        if rows is not None:
+            if perturb is not None or return_layers:
+                raise ValueError("rows= cannot be combined with perturb= or return_layers=")
+            return _propagate_rows(self.adj if adj is None else adj, self.ego if ego is None else ego,
+                                   self.num_layers, include_ego=self.include_ego, rows=rows)[0]
         return lightgcn_propagate(self.adj if adj is None else adj, self.ego if ego is None else ego,
                                   self.num_layers, perturb=perturb, return_layers=return_layers,
                                   include_ego=self.include_ego)

@@ -1,6 +1,6 @@
 """Fast LightGCN propagation over the interaction graph.
 
-Three things make a training step cheaper than composing :func:`graphssl.sparse.spmm` calls,
+Four things make a training step cheaper than composing :func:`graphssl.sparse.spmm` calls,
 none of which changes what is computed:
 
 - :func:`adj_spmm`: the product ``A x`` with the core's backend kernel (numba on CPU) whose
@@ -10,6 +10,10 @@ none of which changes what is computed:
 - ``rows=``: only some output rows of the *last* layer. A contrastive view is read only at
   the batch's users and items (about 13% of yelp2018's edges touch them), so its last
   propagation is computed on those rows alone, forward and backward.
+- :func:`mean_at_rows` (and :func:`propagate` with ``rows=`` and no perturbation): a training
+  step reads its final embeddings only at the batch's rows, so the last layer is propagated
+  for them alone, and the backward walks down the layers adding the batch gradient in place
+  at those rows, without full-size sums (yelp2018: a LightGCN step 1.4x faster).
 - :func:`propagate`: running sums instead of ``stack().mean()``, and perturbations whose
   gradient is the identity (SimGCL's noise: ``d sign(h) / dh = 0``) applied outside autograd.
 - :func:`perturbation_offset`: since propagation is linear and such a perturbation is a
@@ -31,8 +35,8 @@ from ..sparse import Graph
 from ..sparse.backend import get_backend
 from .row_kernels import columns_product, rows_product
 
-__all__ = ["adj_spmm", "is_symmetric", "mark_symmetric", "propagate", "perturbation_offset", "Perturb",
-           "OffsetStep"]
+__all__ = ["adj_spmm", "is_symmetric", "mark_symmetric", "propagate", "mean_at_rows", "perturbation_offset",
+           "Perturb", "OffsetStep"]
 
 #: ``f(layer_output, layer_index) -> perturbed layer`` applied to a detached tensor; the
 #: perturbation must have an identity Jacobian (an added offset that is constant almost
@@ -156,6 +160,78 @@ def adj_spmm(adj: Graph, x: Tensor, rows: Optional[Tensor] = None) -> Tensor:
     return out if uniq.numel() == rows.numel() and torch.equal(uniq, rows) else out.index_select(0, inverse)
 
 
+class _MeanAtRows(Function):
+    """``mean_k E_k`` at the unique ``rows`` only, ``E_k = A_k E_{k-1}``: the last layer is a
+    row product, the others full products read at ``rows``.
+
+    The backward never forms a full-size sum: from ``g`` (the gradient at ``rows``) it walks
+    down the layers, ``h <- A_k^T h`` with ``g`` added in place at ``rows`` for every layer
+    that is averaged in; the last layer's transpose product touches only ``rows``' columns.
+    """
+
+    @staticmethod
+    def forward(ctx, ego: Tensor, rows: Tensor, graphs: Tuple[Graph, ...], include_ego: bool):
+        ctx.graphs, ctx.include_ego, ctx.num_nodes = graphs, include_ego, ego.size(0)
+        ctx.save_for_backward(rows)
+        h, total = ego, (ego.index_select(0, rows) if include_ego else None)
+        layers = [ego.detach()]
+        for k, g in enumerate(graphs):
+            if k == len(graphs) - 1:
+                part = rows_product(_csr(g, ego.dtype), rows, h)
+                layers.append(part.clone())
+            else:
+                h = _product(_csr(g, ego.dtype), h)
+                part = h.index_select(0, rows)
+                layers.append(h)
+            total = part if total is None else total.add_(part)
+        # the layers are extra outputs without gradient (``E_0`` is returned as a view)
+        layers[0] = layers[0].view_as(layers[0])
+        ctx.mark_non_differentiable(*layers)
+        return (total.div_(len(graphs) + 1 if include_ego else len(graphs)), *layers)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: Tensor, *unused: Tensor):
+        (rows,) = ctx.saved_tensors
+        graphs, num_layers = ctx.graphs, len(ctx.graphs)
+        g = grad / (num_layers + 1 if ctx.include_ego else num_layers)
+        h = columns_product(_csr(graphs[-1], g.dtype, transpose=True), rows, ctx.num_nodes, g)
+        for k in range(num_layers - 2, -1, -1):  # h is the gradient of E_{k+1}
+            h.index_add_(0, rows, g)
+            h = _product(_csr(graphs[k], g.dtype, transpose=True), h)
+        if ctx.include_ego:
+            h.index_add_(0, rows, g)
+        return h, None, None, None
+
+
+def mean_at_rows(adj: Union[Graph, Sequence[Graph]], ego: Tensor, num_layers: int, rows: Tensor,
+                 include_ego: bool = True) -> Tuple[Tensor, List[Tensor]]:
+    """LightGCN's ``mean_k E_k`` at the unique ``rows`` only, and the layers, without gradient.
+
+    The last layer is propagated for ``rows`` alone, the others in full; the backward never
+    forms a full-size sum. Same values and gradients as ``propagate(adj, ego, L)[0][rows]``.
+
+    Args:
+        adj: the graph, or one graph per layer; ego: ``[N, d]``; num_layers: ``L >= 1``.
+        rows: ``[R]`` unique int64 node rows.
+        include_ego: average ``E_0`` in.
+
+    Returns:
+        ``(final [R, d], layers)``: ``layers`` are ``E_0 .. E_{L-1}`` (``[N, d]``) and ``E_L``
+        at ``rows`` (``[R, d]``), detached (for offsets computed without gradient, SimGCL's).
+
+    Raises:
+        ValueError: ``L < 1`` or a per-layer list of the wrong length.
+    """
+    if num_layers < 1:
+        raise ValueError(f"num_layers must be >= 1, got {num_layers}")
+    graphs = tuple(adj) if isinstance(adj, (list, tuple)) else (adj,) * num_layers
+    if len(graphs) != num_layers:
+        raise ValueError(f"got {len(graphs)} per-layer graphs for {num_layers} layers")
+    out = _MeanAtRows.apply(ego, torch.as_tensor(rows, device=ego.device).reshape(-1).long(), graphs, include_ego)
+    return out[0], list(out[1:])
+
+
 class _Perturbed(Function):
     """``perturb(h)`` in the forward, the identity in the backward (see :data:`Perturb`)."""
 
@@ -203,6 +279,11 @@ def propagate(adj: Union[Graph, Sequence[Graph]], ego: Tensor, num_layers: int, 
         raise ValueError(f"keep_layer must lie in [0, {num_layers}], got {keep_layer}")
     if rows is not None:
         rows = torch.as_tensor(rows, device=ego.device).reshape(-1).long()
+        if perturb is None and keep_layer is None and num_layers > 0:
+            uniq, inverse = torch.unique(rows, return_inverse=True)
+            out = _MeanAtRows.apply(ego, uniq, tuple(graphs), include_ego)[0]
+            return (out if uniq.numel() == rows.numel() and torch.equal(uniq, rows)
+                    else out.index_select(0, inverse)), None
 
     def at_rows(t: Tensor) -> Tensor:
         return t if rows is None else t.index_select(0, rows)
@@ -224,7 +305,7 @@ def propagate(adj: Union[Graph, Sequence[Graph]], ego: Tensor, num_layers: int, 
 
 @torch.no_grad()
 def perturbation_offset(adj: Graph, layers: Sequence[Tensor], step: OffsetStep, rows: Optional[Tensor] = None,
-                        include_ego: bool = True) -> Tensor:
+                        include_ego: bool = True, last_index: Optional[Tensor] = None) -> Tensor:
     """``perturbed_final - clean_final`` of a LightGCN propagation whose layers are perturbed
     by an identity-Jacobian perturbation (see :data:`Perturb`), without gradient.
 
@@ -240,6 +321,8 @@ def perturbation_offset(adj: Graph, layers: Sequence[Tensor], step: OffsetStep, 
         rows: only these node rows (``[R]``) of the offset; the last layer's product is then
             computed for them alone.
         include_ego: whether the final embedding averages ``E_0`` in (its offset is 0).
+        last_index: when the last layer was computed at some rows only (:func:`mean_at_rows`),
+            the positions of ``rows`` in ``layers[-1]``.
 
     Returns:
         ``[N, d]`` (or ``[R, d]``) offset.
@@ -258,7 +341,7 @@ def perturbation_offset(adj: Graph, layers: Sequence[Tensor], step: OffsetStep, 
         last_at_rows = k == num_layers and rows is not None
         clean = layers[k].detach()
         if last_at_rows:
-            clean = clean.index_select(0, rows)
+            clean = clean.index_select(0, rows if last_index is None else last_index)
         shift = None if c is None else adj_spmm(adj, c, rows=rows if last_at_rows else None)
         c = step(clean, shift, k - 1)
         part = c if rows is None or last_at_rows else c.index_select(0, rows)

@@ -19,12 +19,19 @@ this step; the returned loss is already weighted. Optional parts the trainer hon
 - ``head.layers_needed(backbone) -> int``: the head's forward takes ``layers=[E_0, ..., E_L]``
   of the backbone's clean propagation (NCL, LightGCL) and needs at least that many layers
   beyond ``E_0``; the trainer passes the step's layers instead of letting it propagate again.
+- ``head.uses_host_embeddings = False``: the head's forward ignores ``user_emb`` / ``item_emb``
+  (SGL contrasts its own views). When no head reads them or propagates, the step computes the
+  main embeddings only at its batch's rows (``backbone.propagate(rows=...)``: the last layer
+  is propagated for those rows alone) and passes None for both. An encoder head whose
+  ``propagate`` takes ``rows=`` (SimGCL, XSimGCL) is asked for the same, and returns
+  ``(None, None, views)`` with ``views["all"]`` at ``views["rows"]``.
 - ``main_loss="none"`` (the DirectAU preset): the heads' losses are the whole objective,
   with no BPR / softmax term and no L2 term.
 """
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import time
 from dataclasses import dataclass, field
@@ -162,6 +169,14 @@ class RecTrainer:
         # heads that can reuse the backbone's clean layers (``layers_needed``: how many beyond E_0)
         self._layer_heads = {id(h): int(h.layers_needed(self.backbone)) for h in self.heads
                              if h is not self.encoder_head and callable(getattr(h, "layers_needed", None))}
+        # With no head reading the full tables, a step needs the final embeddings only at its
+        # batch's rows: the backbone then propagates the last layer for those rows alone.
+        # (An encoder head takes ``rows=`` too: SimGCL.)
+        source = self.encoder_head.propagate if self.encoder_head is not None else self.backbone.propagate
+        self.batch_rows_only = (not self._layer_heads and main_loss != "none"
+                                and not any(getattr(h, "uses_host_embeddings", True) for h in self.heads
+                                            if h is not self.encoder_head)
+                                and "rows" in inspect.signature(source).parameters)
         if main_loss == "none" and not len(self.heads):
             raise ValueError("main_loss='none' needs at least one head")
         self.data = data
@@ -200,16 +215,30 @@ class RecTrainer:
 
     def loss(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
         """The total loss of one batch (main loss + L2 on the batch's ego rows + heads)."""
-        all_emb, user_all, item_all, views, layers = self._encode()
-        total = user_all.new_zeros(())
+        U, B = self.backbone.num_users, users.numel()
+        # One gather over the concatenated table: one sparse gradient instead of three
+        # dense [N, d] ones (index_select backward materialises its whole input).
+        rows = torch.cat([users, pos + U, neg.reshape(-1) + U])
+        all_emb = user_all = item_all = views = layers = picked = None
+        if self.batch_rows_only:
+            uniq, inverse = torch.unique(rows, return_inverse=True)
+            if self.encoder_head is None:
+                picked = self.backbone.propagate(rows=uniq).index_select(0, inverse)
+            else:
+                user_all, item_all, views = self.encoder_head.propagate(self.backbone, rows=uniq)
+                if isinstance(views, dict) and isinstance(views.get("rows"), Tensor):
+                    picked = views["all"].index_select(0, inverse)
+                else:  # the head declined (it returned full tables)
+                    full = views.get("all") if isinstance(views, dict) else None
+                    all_emb = full if isinstance(full, Tensor) else None
+        else:
+            all_emb, user_all, item_all, views, layers = self._encode()
+        total = self.backbone.ego.new_zeros(())
         if self.main_loss != "none":
-            U, B = self.backbone.num_users, users.numel()
-            # One gather over the concatenated table: one sparse gradient instead of three
-            # dense [N, d] ones (index_select backward materialises its whole input).
-            rows = torch.cat([users, pos + U, neg.reshape(-1) + U])
-            if all_emb is None:  # a head's tables: one concatenation is cheaper than three dense gradients
-                all_emb = torch.cat([user_all, item_all])
-            picked = all_emb.index_select(0, rows)
+            if picked is None:
+                if all_emb is None:  # a head's tables: one concatenation is cheaper than three dense gradients
+                    all_emb = torch.cat([user_all, item_all])
+                picked = all_emb.index_select(0, rows)
             ue, pe, ne = picked[:B], picked[B:2 * B], picked[2 * B:]
             ne = ne.view(*neg.shape, -1)
             if self.main_loss == "bpr":

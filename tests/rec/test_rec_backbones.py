@@ -62,6 +62,15 @@ def test_propagate_options():
         lightgcn_propagate(adj, m.ego, 0, include_ego=False)
 
 
+def test_propagate_at_rows_equals_the_full_rows():
+    U, I, u, i, adj = _graph()
+    rows = torch.tensor([0, 2, U, U + I - 1])
+    for m in (LightGCN(U, I, adj, dim=4, num_layers=2, seed=0), MF(U, I, dim=4, seed=0)):
+        torch.testing.assert_close(m.propagate(rows=rows), m.propagate()[rows])
+    with pytest.raises(ValueError, match="rows= cannot be combined"):
+        LightGCN(U, I, adj, dim=4, num_layers=2, seed=0).propagate(rows=rows, return_layers=True)
+
+
 def test_mf_and_init():
     U, I, u, i, adj = _graph()
     mf = MF(U, I, dim=6, seed=1)

@@ -93,6 +93,33 @@ def test_propagate_matches_lightgcn_and_restricts_rows(include_ego):
         propagate(adj, ego, 2, keep_layer=3)
 
 
+@pytest.mark.parametrize("kind", ["interaction", "directed", "per_layer"])
+@pytest.mark.parametrize("use_kernels", [True, False])
+def test_propagate_at_rows_matches_full_propagation_for_any_graphs(kind, use_kernels, monkeypatch):
+    if not use_kernels:
+        monkeypatch.setattr(row_kernels, "_cpu_kernels", lambda x: None)
+    if kind == "per_layer":  # SGL's random walk: one graph per layer
+        adj = [_graph(seed=s) for s in range(3)]
+    else:
+        adj = _graph() if kind == "interaction" else _directed()
+    n = adj[0].num_nodes if isinstance(adj, list) else adj.num_nodes
+    rows = torch.tensor([7, 2, n - 1, 2, 0])  # unsorted, with a repeat
+    ego = torch.randn(n, 5, dtype=torch.float64)
+    w = torch.randn(rows.numel(), 5, dtype=torch.float64)
+    for include_ego in (True, False):
+        got, g_got = _grads(lambda t: propagate(adj, t, 3, include_ego=include_ego, rows=rows)[0], ego, w)
+        exp, g_exp = _grads(lambda t: propagate(adj, t, 3, include_ego=include_ego)[0][rows], ego, w)
+        torch.testing.assert_close(got, exp)
+        torch.testing.assert_close(g_got, g_exp)
+
+
+def test_propagate_at_rows_passes_gradcheck():
+    adj = _directed(n=12, e=40)
+    rows = torch.tensor([0, 3, 11])
+    ego = torch.randn(12, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: propagate(adj, t, 2, rows=rows)[0], (ego,))
+
+
 def _fixed_noise(eps, d, seed=0):
     """Row-independent 'noise' eps * sign(pre) * v_k with a fixed unit direction per call."""
     g = torch.Generator().manual_seed(seed)

@@ -21,6 +21,29 @@ def test_lightgcn_learns_on_gowalla_slice(gowalla_2000):
     assert hist.evals == [] and hist.best_epoch == 2  # no validation split: nothing is selected on test
 
 
+@pytest.mark.parametrize("model", ["lightgcn", "mf", "sgl", "simgcl", "xsimgcl", "ncl"])
+def test_batch_rows_step_equals_the_full_step(small, model):
+    """Without heads that read the full tables the step propagates at its batch's rows only:
+    same loss and gradients as the full propagation."""
+    from graphssl.rec.pipeline import build_trainer
+    tr, _ = build_trainer(small, model, seed=0)
+    assert tr.batch_rows_only == (model != "ncl")  # NCL reads the host's layers
+    for head in tr.heads:
+        head.new_epoch(tr.backbone)
+    users, pos, neg = next(iter(tr.sampler))
+    out = []
+    for flag in (True, False):
+        tr.batch_rows_only = flag
+        for head in tr.heads:
+            head._generators.clear()  # the same noise (SimGCL) in both steps
+        tr.optimizer.zero_grad(set_to_none=True)
+        loss = tr.loss(users, pos, neg)
+        loss.backward()
+        out.append((loss.detach(), tr.backbone.ego.grad.clone()))
+    torch.testing.assert_close(out[0][0], out[1][0])
+    torch.testing.assert_close(out[0][1], out[1][1])
+
+
 class RecordingHead(nn.Module):
     """A head that checks what it is given and adds weight * ||ego||^2."""
 
@@ -139,3 +162,13 @@ def test_layer_heads_reuse_the_backbone_layers(small, name):
         given = original(users, pos, u, i, backbone=bb, layers=seen[0])
     assert seen[0] is not None and len(seen[0]) == 3  # E_0..E_2 of the step's propagation
     torch.testing.assert_close(given, alone)
+
+
+def test_views_at_rows_must_hold_the_batch(small):
+    from graphssl.rec.pipeline import build_trainer
+    for model in ("simgcl", "xsimgcl"):
+        tr, _ = build_trainer(small, model, seed=0)
+        head = tr.heads[0]
+        _, _, views = head.propagate(tr.backbone, rows=torch.tensor([0, 1]))
+        with pytest.raises(ValueError, match="must hold every user"):
+            head(torch.tensor([0, 5]), torch.tensor([0, 1]), None, None, backbone=tr.backbone, views=views)

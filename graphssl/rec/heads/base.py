@@ -65,6 +65,10 @@ class RecSSLHead(nn.Module):
 
     #: backbone attributes this head reads (documentation; checked by ``check_backbone``)
     needs: Tuple[str, ...] = ()
+    #: whether :meth:`forward` reads the host's ``user_emb`` / ``item_emb`` tables. A head that
+    #: does not (SGL contrasts its own views) lets :class:`~graphssl.rec.RecTrainer` compute the
+    #: host's embeddings at the batch's rows only; it then passes None for both.
+    uses_host_embeddings: bool = True
 
     def __init__(self, seed: Optional[int] = None) -> None:
         super().__init__()

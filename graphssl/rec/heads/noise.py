@@ -21,6 +21,7 @@ from torch import Tensor
 __all__ = ["uniform_noise", "add_uniform_noise", "noise_offset"]
 
 _KERNEL = None
+_NO_IDS = torch.zeros(1, dtype=torch.int64)
 
 
 def uniform_noise(h: Tensor, eps: float, generator: Optional[torch.Generator] = None) -> Tensor:
@@ -64,11 +65,13 @@ def _kernel():
             return np.float64(z >> s40) * scale24
 
         @numba.njit(parallel=True, cache=True)
-        def kernel(a, b, use_b, keep_a, out, seed, eps):  # pragma: no cover - compiled
+        def kernel(a, b, use_b, keep_a, out, seed, eps, ids, use_ids):  # pragma: no cover - compiled
             # pre = a (+ b); out = (a if keep_a) (+ b) + eps * sign(pre) * normalize(u)
+            # the uniforms of row r are keyed by its id (ids[r] when given, else r)
             n, d = a.shape
             for r in numba.prange(n):
-                base = seed + np.uint64(r) * np.uint64(d)
+                key = ids[r] if use_ids else r
+                base = seed + np.uint64(key) * np.uint64(d)
                 ss = 0.0
                 for j in range(d):
                     u = uniform(base + np.uint64(j))
@@ -92,10 +95,11 @@ def _kernel():
 
 
 def _run(a: Tensor, b: Optional[Tensor], keep_a: bool, eps: float,
-         generator: Optional[torch.Generator]) -> Optional[Tensor]:
+         generator: Optional[torch.Generator], row_ids: Optional[Tensor] = None) -> Optional[Tensor]:
     """The fused kernel on CPU float tensors; None where it does not apply."""
     ok = a.device.type == "cpu" and a.dtype in (torch.float32, torch.float64) and a.dim() == 2 and \
-        (b is None or (b.shape == a.shape and b.dtype == a.dtype and b.device == a.device))
+        (b is None or (b.shape == a.shape and b.dtype == a.dtype and b.device == a.device)) and \
+        (row_ids is None or row_ids.shape == (a.size(0),))
     kernel = _kernel() if ok else None
     if kernel is None:
         return None
@@ -107,12 +111,14 @@ def _run(a: Tensor, b: Optional[Tensor], keep_a: bool, eps: float,
         import numba
         import numpy as np
         numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))
+        ids = (row_ids if row_ids is not None else _NO_IDS).detach().to("cpu", torch.int64).contiguous()
         kernel(a.numpy(), (b if b is not None else a).numpy(), b is not None, keep_a, out.numpy(),
-               np.uint64(seed), float(eps))
+               np.uint64(seed), float(eps), ids.numpy(), row_ids is not None)
     return out
 
 
-def add_uniform_noise(h: Tensor, eps: float, generator: Optional[torch.Generator] = None) -> Tensor:
+def add_uniform_noise(h: Tensor, eps: float, generator: Optional[torch.Generator] = None,
+                      row_ids: Optional[Tensor] = None) -> Tensor:
     """Same distribution as :func:`uniform_noise`; one fused pass on CPU (float32/64).
 
     Not differentiable itself: use it where the gradient of the perturbation is the identity
@@ -123,11 +129,13 @@ def add_uniform_noise(h: Tensor, eps: float, generator: Optional[torch.Generator
         h: ``[N, d]`` layer output.
         eps: noise radius ``>= 0``.
         generator: CPU generator the per-call seed is drawn from (None: the global RNG).
+        row_ids: ``[N]`` ids keying each row's noise on CPU (default: the row's position), so
+            that rows taken from a larger layer get the noise they would get there.
 
     Returns:
         A new ``[N, d]`` tensor.
     """
-    out = _run(h, None, True, eps, generator)
+    out = _run(h, None, True, eps, generator, row_ids)
     if out is None:
         with torch.no_grad():
             return uniform_noise(h, eps, generator)

@@ -82,6 +82,7 @@ class SGLHead(RecSSLHead):
     """
 
     needs = ("adj", "ego", "num_layers", "num_users", "num_items")
+    uses_host_embeddings = False
 
     def __init__(self, aug: str = "ed", drop_ratio: float = 0.1, temperature: float = 0.2, weight: float = 0.1,
                  negatives: str = "batch", reduction: str = "mean", seed: Optional[int] = None) -> None:

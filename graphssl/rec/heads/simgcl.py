@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from ..interaction_graph import lightgcn_propagate
-from ..propagation import perturbation_offset, propagate
+from ..propagation import mean_at_rows, perturbation_offset, propagate
 from .base import RecSSLHead, check_backbone, check_batch, check_positive, ego_embeddings, register_head, split_nodes
 from .contrast import info_nce
 from .noise import add_uniform_noise, noise_offset, uniform_noise
@@ -38,9 +38,17 @@ def noisy_propagation(backbone: Any, eps: float, include_ego: bool, generator: O
         the layer ``layer_cl`` (None when not asked).
     """
     ego, nl = ego_embeddings(backbone), int(backbone.num_layers)
-    perturb = (lambda h, k: add_uniform_noise(h, eps, generator)) if eps > 0 else None
-    return propagate(backbone.adj, ego, nl, include_ego=include_ego or nl == 0, perturb=perturb, rows=rows,
-                     keep_layer=layer_cl)
+    if rows is not None:
+        rows = torch.as_tensor(rows, device=ego.device).reshape(-1).long()
+
+    def perturb(h: Tensor, k: int) -> Tensor:
+        # the last layer is computed at ``rows`` only: key its noise by node id, as in full
+        if rows is not None and k == nl - 1:
+            return add_uniform_noise(h, eps, generator, row_ids=rows)
+        return add_uniform_noise(h, eps, generator)
+
+    return propagate(backbone.adj, ego, nl, include_ego=include_ego or nl == 0, perturb=perturb if eps > 0 else None,
+                     rows=rows, keep_layer=layer_cl)
 
 
 def batch_rows(users: Tensor, items: Tensor, num_users: int) -> Tuple[Tensor, int]:
@@ -48,6 +56,19 @@ def batch_rows(users: Tensor, items: Tensor, num_users: int) -> Tuple[Tensor, in
     ``num_users``), and ``n`` the number of unique users."""
     u, i = torch.unique(users), torch.unique(items)
     return torch.cat([u, i + num_users]), u.numel()
+
+
+def positions_in(table_rows: Tensor, rows: Tensor) -> Tensor:
+    """Positions of ``rows`` in the sorted unique ``table_rows`` of tables computed at some rows
+    only (``views["rows"]`` of a head's ``propagate(backbone, rows=...)``).
+
+    Raises:
+        ValueError: a row of ``rows`` is not in ``table_rows``.
+    """
+    where = torch.searchsorted(table_rows, rows).clamp_(max=max(table_rows.numel() - 1, 0))
+    if table_rows.numel() == 0 or not torch.equal(table_rows.index_select(0, where), rows):
+        raise ValueError("views['rows'] must hold every user and positive item of the batch")
+    return where
 
 
 @register_head("simgcl")
@@ -101,13 +122,22 @@ class SimGCLHead(RecSSLHead):
     def _repr_keys(self):
         return ("eps", "temperature", "weight", "include_ego")
 
-    def propagate(self, backbone: Any) -> Tuple[Tensor, Tensor, Dict[str, Any]]:
+    def propagate(self, backbone: Any, rows: Optional[Tensor] = None
+                  ) -> Tuple[Optional[Tensor], Optional[Tensor], Dict[str, Any]]:
         """The backbone's clean propagation, keeping its layers for the noisy views.
+
+        Args:
+            rows: optional ``[R]`` sorted unique node rows (users first, items offset by
+                ``num_users``) that hold every row the step reads (the host's batch): the
+                propagation's last layer is then computed for them alone.
 
         Returns:
             ``(user_emb [U, d], item_emb [I, d], views)``: the embeddings of
             ``backbone.propagate()`` (for the host's main loss) and ``views`` to pass back to
-            :meth:`forward`: ``{"all": [U + I, d], "layers": [E_0, ..., E_L]}``.
+            :meth:`forward`: ``{"all": [U + I, d], "layers": [E_0, ..., E_L]}``. With ``rows``:
+            ``(None, None, views)``, ``views["all"]`` and the last layer at ``rows`` only and
+            ``views["rows"] = rows`` (unless the head averages the layers unlike the backbone:
+            then ``rows`` is ignored).
 
         Raises:
             ValueError: the backbone has no ``propagate(return_layers=True)`` or lacks an attribute.
@@ -117,6 +147,10 @@ class SimGCLHead(RecSSLHead):
         if not callable(prop):
             raise ValueError("SimGCLHead.propagate needs a backbone with propagate(return_layers=True) "
                              "(a graphssl LightGCN); otherwise call the head without views")
+        nl, include = int(backbone.num_layers), bool(getattr(backbone, "include_ego", True))
+        if rows is not None and nl > 0 and include == self.include_ego:
+            final, layers = mean_at_rows(backbone.adj, ego_embeddings(backbone), nl, rows, include_ego=include)
+            return None, None, {"all": final, "layers": layers, "include_ego": include, "rows": rows}
         final, layers = prop(return_layers=True)
         u, i = split_nodes(final, int(backbone.num_users))
         return u, i, {"all": final, "layers": list(layers), "include_ego": getattr(backbone, "include_ego", None)}
@@ -181,7 +215,18 @@ class SimGCLHead(RecSSLHead):
                                        int(backbone.num_items))
         dev = backbone.adj.device
         rows, nu = batch_rows(users.to(dev), pos_items.to(dev), int(backbone.num_users))
-        clean, layers = self._clean(backbone, views, rows)
+        at = views.get("rows") if isinstance(views, dict) else None
+        last_index = None
+        if isinstance(at, Tensor):  # propagate(backbone, rows=...): tables at the host's batch rows
+            last_index = positions_in(at, rows)
+            layers = list(views["layers"])
+            full = views["all"]
+            if views.get("include_ego") != (self.include_ego or len(layers) == 1):
+                raise ValueError("views from propagate(backbone, rows=...) average the layers like the "
+                                 "backbone; the head's include_ego must match it")
+            clean = full.index_select(0, last_index)
+        else:
+            clean, layers = self._clean(backbone, views, rows)
         if len(layers) == 1:  # no propagation, nothing to perturb: both views are the ego rows
             v1 = v2 = clean
         else:
@@ -191,7 +236,9 @@ class SimGCLHead(RecSSLHead):
                 return noise_offset(c, shift, self.eps, gen)
 
             include = self.include_ego
-            v1 = clean + perturbation_offset(backbone.adj, layers, step, rows=rows, include_ego=include)
-            v2 = clean + perturbation_offset(backbone.adj, layers, step, rows=rows, include_ego=include)
+            v1 = clean + perturbation_offset(backbone.adj, layers, step, rows=rows, include_ego=include,
+                                             last_index=last_index)
+            v2 = clean + perturbation_offset(backbone.adj, layers, step, rows=rows, include_ego=include,
+                                             last_index=last_index)
         return self.weight * (info_nce(v1[:nu], v2[:nu], self.temperature)
                               + info_nce(v1[nu:], v2[nu:], self.temperature))

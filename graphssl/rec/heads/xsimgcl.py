@@ -9,7 +9,7 @@ from torch import Tensor
 
 from .base import RecSSLHead, check_backbone, check_batch, check_positive, register_head, split_nodes
 from .contrast import info_nce
-from .simgcl import batch_rows, noisy_propagation
+from .simgcl import batch_rows, noisy_propagation, positions_in
 
 __all__ = ["XSimGCLHead"]
 
@@ -67,13 +67,18 @@ class XSimGCLHead(RecSSLHead):
     def _repr_keys(self):
         return ("eps", "temperature", "weight", "layer_cl", "include_ego")
 
-    def propagate(self, backbone: Any, perturb: bool = True, generator: Optional[torch.Generator] = None
-                  ) -> Tuple[Tensor, Tensor, Dict[str, Tensor]]:
+    def propagate(self, backbone: Any, perturb: bool = True, generator: Optional[torch.Generator] = None,
+                  rows: Optional[Tensor] = None) -> Tuple[Optional[Tensor], Optional[Tensor], Dict[str, Tensor]]:
         """One (noisy) propagation: ``(user_emb [U, d], item_emb [I, d], views)``.
 
         ``views`` holds ``"user"`` / ``"item"`` (layer ``l*``, ``[U, d]`` / ``[I, d]``) and the
         whole tables ``"all"`` (final) and ``"layer"`` (layer ``l*``), ``[U + I, d]``, which
         :meth:`forward` and the trainer gather from directly.
+
+        With ``rows`` (``[R]`` sorted unique node rows holding every row the step reads: the
+        host's batch), the last layer is propagated for those rows alone (its noise is the
+        same as in the full propagation on CPU) and the result is ``(None, None, views)`` with
+        ``views = {"all": [R, d], "layer": [R, d], "rows": rows}``.
 
         Raises:
             ValueError: ``layer_cl`` exceeds ``backbone.num_layers``, or a bad backbone.
@@ -83,12 +88,14 @@ class XSimGCLHead(RecSSLHead):
             raise ValueError(f"layer_cl={self.layer_cl} exceeds backbone.num_layers={int(backbone.num_layers)}")
         gen = self.generator(backbone.adj.device, generator)
         final, layer = noisy_propagation(backbone, self.eps if perturb else 0.0, self.include_ego, gen,
-                                         layer_cl=self.layer_cl)
+                                         layer_cl=self.layer_cl, rows=rows)
+        if rows is not None:
+            return None, None, {"all": final, "layer": layer, "rows": rows}
         nu = int(backbone.num_users)
         (u, i), (cu, ci) = split_nodes(final, nu), split_nodes(layer, nu)
         return u, i, {"user": cu, "item": ci, "all": final, "layer": layer}
 
-    def forward(self, users: Tensor, pos_items: Tensor, user_emb: Tensor, item_emb: Tensor,
+    def forward(self, users: Tensor, pos_items: Tensor, user_emb: Optional[Tensor], item_emb: Optional[Tensor],
                 backbone: Any = None, views: Optional[Dict[str, Tensor]] = None, **kwargs: Any) -> Tensor:
         """Weighted cross-layer InfoNCE; ``user_emb`` / ``item_emb`` and ``views`` must come
         from the same :meth:`propagate` call.
@@ -99,6 +106,16 @@ class XSimGCLHead(RecSSLHead):
         if views is None:
             raise ValueError("XSimGCL needs the views from head.propagate(backbone): call "
                              "user_emb, item_emb, views = head.propagate(backbone) and pass views=views")
+        at = views.get("rows")
+        if isinstance(at, Tensor):  # propagate(backbone, rows=...): tables at the host's batch rows
+            nu = int(backbone.num_users) if backbone is not None else None
+            if nu is None:
+                raise ValueError("XSimGCL with views from propagate(backbone, rows=...) needs backbone=")
+            users, pos_items = check_batch(users, pos_items, None, None, nu, int(backbone.num_items))
+            rows, n = batch_rows(users.to(at.device), pos_items.to(at.device), nu)
+            where = positions_in(at, rows)
+            a, b = views["all"].index_select(0, where), views["layer"].index_select(0, where)
+            return self.weight * (info_nce(a[:n], b[:n], self.temperature) + info_nce(a[n:], b[n:], self.temperature))
         users, pos_items = check_batch(users, pos_items, user_emb, item_emb)
         cu, ci = views.get("user"), views.get("item")
         if not isinstance(cu, Tensor) or not isinstance(ci, Tensor) or cu.shape != user_emb.shape \

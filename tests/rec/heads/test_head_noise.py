@@ -69,3 +69,13 @@ def test_torch_fallback_without_the_kernel(monkeypatch):
     off = noise_offset(clean, shift, 0.1, g) - shift
     torch.testing.assert_close(off.norm(dim=1), torch.full((50,), 0.1))
     assert bool((torch.sign(off) == torch.sign(clean + shift)).all())
+
+
+def test_row_ids_give_rows_the_noise_they_get_in_the_full_layer():
+    h = torch.randn(50, 8)
+    rows = torch.tensor([3, 17, 49])
+    full = add_uniform_noise(h, 0.1, torch.Generator().manual_seed(5))
+    part = add_uniform_noise(h[rows], 0.1, torch.Generator().manual_seed(5), row_ids=rows)
+    torch.testing.assert_close(part, full[rows])
+    plain = add_uniform_noise(h[rows], 0.1, torch.Generator().manual_seed(5))
+    assert not torch.allclose(plain, full[rows])  # keyed by position without row_ids
