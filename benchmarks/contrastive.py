@@ -128,7 +128,8 @@ def run_pair(method: str, dataset: str, ds: Any, seeds: List[int], args) -> None
         accs.append(100 * r.test_acc)
         _print({**base, "metric": metric, "value": round(100 * r.test_acc, 2), "seed": seed,
                 "epochs": cfg["train"].get("epochs"), "epoch_ms": round(1000 * r.epoch_seconds, 2),
-                "rankme": round(r.rankme, 1), "seconds": round(r.seconds, 2)}, args.json)
+                "rankme": round(r.rankme, 1), "seconds": round(r.seconds, 2),
+                **({"best_epoch": r.best_epoch} if getattr(r, "best_epoch", None) else {})}, args.json)
     m, s = mean_std(accs)
     pub = PUBLISHED.get(method, {}).get(dataset)
     rec = {**base, "metric": f"{metric}_mean", "value": round(m, 2), "std": round(s, 2), "seeds": seeds,

@@ -132,7 +132,8 @@ def _pretrain_runs(args: argparse.Namespace, cfg: Dict[str, Any], seeds: List[in
                         "metric": metric, "value": r.test_acc,
                         **({"val_acc": r.val_acc} if node_level else {"fold_std": r.test_std}),
                         "rankme": round(r.rankme, 2), "seed": seed, "seconds": round(r.seconds, 3),
-                        **({"evaluator": r.evaluator} if getattr(r, "evaluator", None) else {})})
+                        **({"evaluator": r.evaluator} if getattr(r, "evaluator", None) else {}),
+                        **({"best_epoch": r.best_epoch} if getattr(r, "best_epoch", None) else {})})
         if args.save_embeddings and seed == seeds[0]:
             _save_embeddings(r.embeddings, Path(args.save_embeddings))
     if not main:

@@ -53,6 +53,7 @@ class RunResult:
     epoch_seconds: float
     metric: str = "acc"
     evaluator: Optional[str] = None  # "ogb" when OGB's official Evaluator scored the probe
+    best_epoch: Optional[int] = None  # 1-based epoch kept by validation (``train.probe_every``)
 
 
 def node_splits(ds: Any, seed: int):
@@ -162,7 +163,10 @@ def pretrain_node(ds: Any, method_name: str, cfg: Dict[str, Any], seed: int,
     Args:
         cfg: a configuration from :func:`graphssl.config.load_config`. Besides the
             :class:`Trainer` arguments, ``train`` may hold ``loss_patience``: stop when the
-            training loss has not improved for that many epochs, keeping the best weights.
+            training loss has not improved for that many epochs, keeping the best weights;
+            or ``probe_every``: every that many epochs, score the embeddings with the
+            config's probe on the *validation* split and keep the weights of the best epoch
+            (the test split is read once, at the end).
             A ``minibatch`` section (:func:`graphssl.minibatch.sampler_from_config`:
             ``sampler``, ``batch_size``, ``fanouts``, ...) trains on sampled mini-batches
             and embeds layer-wise (:func:`graphssl.minibatch.embed_layerwise`).
@@ -180,13 +184,27 @@ def pretrain_node(ds: Any, method_name: str, cfg: Dict[str, Any], seed: int,
     method = build_method(method_name, in_dim=x.size(1), **cfg.get("method", {})).to(device)
     train_cfg = dict(cfg.get("train", {}))
     loss_patience = train_cfg.pop("loss_patience", None)
+    probe_every = train_cfg.pop("probe_every", None)
+    if probe_every is not None and (isinstance(probe_every, bool) or not isinstance(probe_every, int)
+                                    or probe_every < 1):
+        raise ValueError(f"train.probe_every must be an int >= 1, got {probe_every!r}")
+    if probe_every is not None and loss_patience is not None:
+        raise ValueError("train.probe_every and train.loss_patience both choose which epoch's weights are "
+                         "kept; set only one")
     if minibatch:
-        from .minibatch import sampler_from_config
+        from .minibatch import embed_layerwise, sampler_from_config
         _, sampler_kw, embed_batch = sampler_from_config(graph, minibatch, seed)
         train_cfg.update(sampler_kw)
+
+    def embed(m: SSLMethod) -> Tensor:
+        return embed_layerwise(m, data, embed_batch, device) if minibatch else m.embed(data)
+
     trainer = Trainer(method, seed=seed, progress=progress, **train_cfg)
     if loss_patience is not None:
         _loss_early_stopping(trainer, loss_patience)
+    if probe_every is not None:
+        trainer.validate = lambda m: probe_node_embeddings(embed(m), ds, cfg.get("probe", {}), seed)[1]
+        trainer.validate_every = probe_every
     t1 = time.perf_counter()
     trainer.fit(data)
     train_s = time.perf_counter() - t1
@@ -194,16 +212,14 @@ def pretrain_node(ds: Any, method_name: str, cfg: Dict[str, Any], seed: int,
     if trainer.distributed and not is_main_process():  # rank 0 alone embeds, probes, reports
         nan = float("nan")
         return RunResult(method, None, nan, nan, None, nan, time.perf_counter() - t0, train_s / epochs)
-    if minibatch:
-        from .minibatch import embed_layerwise
-        emb = embed_layerwise(method, data, embed_batch, device)
-    else:
-        emb = method.embed(data)
+    emb = embed(method)
     test_acc, val_acc, test_std = probe_node_embeddings(emb, ds, cfg.get("probe", {}), seed)
     ogb = _is_ogb(ds) and cfg.get("probe", {}).get("protocol", "linear_probe") == "linear_probe"
+    best = trainer.history.best_epoch + 1 if probe_every is not None and trainer.history.best_epoch >= 0 else None
     return RunResult(method, emb, test_acc, val_acc, test_std, rankme(emb),
                      time.perf_counter() - t0, train_s / epochs,
-                     metric=(ogb_eval_metric(ds.name) or "acc") if ogb else "acc", evaluator="ogb" if ogb else None)
+                     metric=(ogb_eval_metric(ds.name) or "acc") if ogb else "acc", evaluator="ogb" if ogb else None,
+                     best_epoch=best)
 
 
 def _graph_samples(ds: Any, cfg: Dict[str, Any]) -> Tuple[List[GraphItem], int]:

@@ -99,3 +99,31 @@ def test_pretrain_node_reads_loss_patience_and_the_probe_section():
            "probe": {"protocol": "logistic_regression", "c_grid": [1.0]}}
     r = pretrain_node(ds, "dgi", cfg, seed=0)
     assert 0.0 <= r.test_acc <= 1.0 and r.embeddings.shape == (60, 8)
+
+
+def test_probe_every_keeps_the_epoch_with_the_best_validation_score(monkeypatch):
+    import graphssl.pipeline as pipeline
+    gen = torch.Generator().manual_seed(0)
+    ds, _ = _dataset(n=60, public=False)
+    ds.graph = Graph.from_edge_index(torch.randint(0, 60, (2, 240), generator=gen), 60).to_undirected()
+    ds.x = torch.randn(60, 5, generator=gen)
+    cfg = {"method": {"hidden_dim": 8}, "train": {"epochs": 6, "probe_every": 2, "lr": 0.01},
+           "probe": {"protocol": "logistic_regression", "c_grid": [1.0]}}
+    scores = iter([0.2, 0.9, 0.5])  # validation scores after epochs 2, 4, 6; the final probe is real
+    real = pipeline.probe_node_embeddings
+    calls = []
+
+    def fake(emb, ds_, probe, seed):
+        calls.append(emb.clone())
+        score = next(scores, None)
+        return real(emb, ds_, probe, seed) if score is None else (0.0, score, None)
+
+    monkeypatch.setattr(pipeline, "probe_node_embeddings", fake)
+    r = pretrain_node(ds, "dgi", cfg, seed=0)
+    assert r.best_epoch == 4 and len(calls) == 4
+    torch.testing.assert_close(r.embeddings, calls[1])  # the weights of epoch 4 were kept
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="probe_every must be an int"):
+            pretrain_node(ds, "dgi", {**cfg, "train": {"epochs": 2, "probe_every": bad}}, seed=0)
+    with pytest.raises(ValueError, match="set only one"):
+        pretrain_node(ds, "dgi", {**cfg, "train": {"epochs": 2, "probe_every": 1, "loss_patience": 2}}, seed=0)

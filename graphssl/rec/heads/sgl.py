@@ -68,6 +68,11 @@ class SGLHead(RecSSLHead):
     too); here ``negatives="all"`` and ``reduction="sum"`` reproduce that, while the defaults
     (in-batch negatives, mean) suit a host whose main loss is a batch mean.
 
+    Expect a slow start with the published settings: the contrastive gradient of the small
+    xavier-initialised embeddings dominates at first, the BPR loss stays near ``ln 2`` and
+    Recall@20 near zero for several epochs before it climbs (yelp2018: below 0.011 for the
+    first 8 epochs; the official SGL-Torch amazon-book log shows the same).
+
     Args:
         aug: ``"nd"`` node drop, ``"ed"`` edge drop, ``"rw"`` random walk (per-layer edge drop).
         drop_ratio: share of nodes / edges dropped, in ``[0, 1)``.
