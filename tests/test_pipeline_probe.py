@@ -90,11 +90,17 @@ def test_loss_patience_stops_and_keeps_the_best_weights():
     assert hist.best_epoch == min(range(len(hist.losses)), key=lambda i: hist.losses[i])
 
 
-def test_pretrain_node_reads_loss_patience_and_the_probe_section():
+def _graph_dataset():
+    """A 60-node random-split dataset with a random graph and 5 features."""
     gen = torch.Generator().manual_seed(0)
     ds, _ = _dataset(n=60, public=False)
     ds.graph = Graph.from_edge_index(torch.randint(0, 60, (2, 240), generator=gen), 60).to_undirected()
     ds.x = torch.randn(60, 5, generator=gen)
+    return ds
+
+
+def test_pretrain_node_reads_loss_patience_and_the_probe_section():
+    ds = _graph_dataset()
     cfg = {"method": {"hidden_dim": 8}, "train": {"epochs": 5, "loss_patience": 2, "lr": 0.01},
            "probe": {"protocol": "logistic_regression", "c_grid": [1.0]}}
     r = pretrain_node(ds, "dgi", cfg, seed=0)
@@ -103,10 +109,7 @@ def test_pretrain_node_reads_loss_patience_and_the_probe_section():
 
 def test_probe_every_keeps_the_epoch_with_the_best_validation_score(monkeypatch):
     import graphssl.pipeline as pipeline
-    gen = torch.Generator().manual_seed(0)
-    ds, _ = _dataset(n=60, public=False)
-    ds.graph = Graph.from_edge_index(torch.randint(0, 60, (2, 240), generator=gen), 60).to_undirected()
-    ds.x = torch.randn(60, 5, generator=gen)
+    ds = _graph_dataset()
     cfg = {"method": {"hidden_dim": 8}, "train": {"epochs": 6, "probe_every": 2, "lr": 0.01},
            "probe": {"protocol": "logistic_regression", "c_grid": [1.0]}}
     scores = iter([0.2, 0.9, 0.5])  # validation scores after epochs 2, 4, 6; the final probe is real

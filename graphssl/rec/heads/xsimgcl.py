@@ -108,14 +108,21 @@ class XSimGCLHead(RecSSLHead):
                              "user_emb, item_emb, views = head.propagate(backbone) and pass views=views")
         at = views.get("rows")
         if isinstance(at, Tensor):  # propagate(backbone, rows=...): tables at the host's batch rows
-            nu = int(backbone.num_users) if backbone is not None else None
-            if nu is None:
+            if backbone is None:
                 raise ValueError("XSimGCL with views from propagate(backbone, rows=...) needs backbone=")
+            nu = int(backbone.num_users)
             users, pos_items = check_batch(users, pos_items, None, None, nu, int(backbone.num_items))
             rows, n = batch_rows(users.to(at.device), pos_items.to(at.device), nu)
             where = positions_in(at, rows)
             a, b = views["all"].index_select(0, where), views["layer"].index_select(0, where)
-            return self.weight * (info_nce(a[:n], b[:n], self.temperature) + info_nce(a[n:], b[n:], self.temperature))
+        else:
+            a, b, n = self._batch_pairs(users, pos_items, user_emb, item_emb, views)
+        return self.weight * (info_nce(a[:n], b[:n], self.temperature) + info_nce(a[n:], b[n:], self.temperature))
+
+    @staticmethod
+    def _batch_pairs(users: Tensor, pos_items: Tensor, user_emb: Tensor, item_emb: Tensor,
+                     views: Dict[str, Tensor]) -> Tuple[Tensor, Tensor, int]:
+        """``(final rows, layer-l* rows, n unique users)`` of the batch from full tables."""
         users, pos_items = check_batch(users, pos_items, user_emb, item_emb)
         cu, ci = views.get("user"), views.get("item")
         if not isinstance(cu, Tensor) or not isinstance(ci, Tensor) or cu.shape != user_emb.shape \
@@ -132,4 +139,4 @@ class XSimGCLHead(RecSSLHead):
             u, i = rows[:n], rows[n:] - nu
             a = torch.cat([user_emb.index_select(0, u), item_emb.index_select(0, i)])
             b = torch.cat([cu.index_select(0, u), ci.index_select(0, i)])
-        return self.weight * (info_nce(a[:n], b[:n], self.temperature) + info_nce(a[n:], b[n:], self.temperature))
+        return a, b, n
