@@ -33,7 +33,7 @@ from torch.autograd.function import once_differentiable
 
 from ..sparse import Graph
 from ..sparse.backend import get_backend
-from .row_kernels import columns_product, rows_product
+from .row_kernels import rows_product, rows_transpose_product
 
 __all__ = ["adj_spmm", "is_symmetric", "mark_symmetric", "propagate", "mean_at_rows", "perturbation_offset",
            "Perturb", "OffsetStep"]
@@ -108,8 +108,7 @@ class _AdjProduct(Function):
 
 
 class _AdjRowProduct(Function):
-    """``(A x)[rows]`` for unique ``rows``; the backward multiplies by the matching columns
-    of ``A^T`` only."""
+    """``(A x)[rows]`` for unique ``rows``; the backward scatters along those rows' edges only."""
 
     @staticmethod
     def forward(ctx, adj: Graph, rows: Tensor, x: Tensor) -> Tensor:
@@ -120,7 +119,7 @@ class _AdjRowProduct(Function):
     @once_differentiable
     def backward(ctx, grad: Tensor):
         adj = ctx.adj
-        return None, None, columns_product(_csr(adj, grad.dtype, transpose=True), ctx.rows, adj.num_dst_nodes, grad)
+        return None, None, rows_transpose_product(_csr(adj, grad.dtype), ctx.rows, adj.num_src_nodes, grad)
 
 
 def adj_spmm(adj: Graph, x: Tensor, rows: Optional[Tensor] = None) -> Tensor:
@@ -195,7 +194,7 @@ class _MeanAtRows(Function):
         (rows,) = ctx.saved_tensors
         graphs, num_layers = ctx.graphs, len(ctx.graphs)
         g = grad / (num_layers + 1 if ctx.include_ego else num_layers)
-        h = columns_product(_csr(graphs[-1], g.dtype, transpose=True), rows, ctx.num_nodes, g)
+        h = rows_transpose_product(_csr(graphs[-1], g.dtype), rows, ctx.num_nodes, g)
         for k in range(num_layers - 2, -1, -1):  # h is the gradient of E_{k+1}
             h.index_add_(0, rows, g)
             h = _product(_csr(graphs[k], g.dtype, transpose=True), h)

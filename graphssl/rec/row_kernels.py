@@ -1,13 +1,13 @@
-"""Sparse products restricted to some rows or columns of a CSR matrix, for the last layer of
-a contrastive view that is read only at a batch's nodes (see :mod:`graphssl.rec.propagation`).
+"""Sparse products restricted to some rows of a CSR matrix, for a last layer that is read
+only at a batch's nodes (see :mod:`graphssl.rec.propagation`).
 
-- :func:`rows_product`: ``(A x)[rows]``, touching only those rows' edges.
-- :func:`columns_product`: ``A[:, cols] g``, the backward of the former through ``A^T``.
-
-On CPU (float32/64) each is one parallel numba pass that reads the CSR in place; building
-the sub-matrices with torch ops first costs more than the product itself (a gather of a
-third of the edges, or a mask over all of them). Elsewhere the sub-matrix is built with
-torch ops and multiplied with the core backend's kernel.
+- :func:`rows_product`: ``(A x)[rows]``, touching only those rows' edges (the core backend's
+  ``spmm_sum_rows``).
+- :func:`rows_transpose_product`: ``A[rows]^T g``, its backward, from the same rows' edges
+  of ``A`` (no transpose is built). On CPU (float32/64) one parallel numba pass scatters
+  along them, each thread owning a range of output rows; elsewhere torch's ``index_add_``.
+  It replaces a pass over all of ``A^T``'s edges that kept those from ``rows`` (yelp2018:
+  13% of the edges), 3x slower.
 """
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ from torch import Tensor
 
 from ..sparse.backend import get_backend
 
-__all__ = ["rows_product", "columns_product"]
+__all__ = ["rows_product", "rows_transpose_product"]
 
 CSR = Tuple[Tensor, Tensor, Optional[Tensor]]
 _KERNELS = None
 
 
 def _kernels():
-    """Compile (once, cached on disk) the two CPU kernels; None without numba."""
+    """Compile (once, cached on disk) the CPU scatter kernel; None without numba."""
     global _KERNELS
     if _KERNELS is None:
         try:
@@ -36,36 +36,32 @@ def _kernels():
         fast = {"reassoc", "contract", "nsz"}
 
         @numba.njit(parallel=True, cache=True, fastmath=fast)
-        def rows_kernel(rowptr, col, val, se, rows, x, out):  # pragma: no cover - compiled
-            d = x.shape[1]
-            for j in numba.prange(rows.shape[0]):
-                r = rows[j]
-                for k in range(d):
-                    out[j, k] = 0.0
-                for e in range(rowptr[r], rowptr[r + 1]):
-                    w = val[e * se]
-                    c = col[e]
+        def scatter_kernel(rowptr, col, val, se, rows, g, out, nchunks):  # pragma: no cover - compiled
+            # out = A[rows]^T g: every chosen row r_j adds w * g[j] to out[t] along its edges
+            # (r_j -> t). Chunk c owns the output rows t in its range: it zeroes them, then
+            # walks all chosen rows' edges and applies those landing in its range (no write
+            # conflicts, no need for sorted columns)
+            n, d = out.shape
+            for c in numba.prange(nchunks):
+                lo = (n * c) // nchunks
+                hi = (n * (c + 1)) // nchunks
+                for t in range(lo, hi):
                     for k in range(d):
-                        out[j, k] += w * x[c, k]
+                        out[t, k] = 0.0
+                for j in range(rows.shape[0]):
+                    r = rows[j]
+                    for e in range(rowptr[r], rowptr[r + 1]):
+                        t = col[e]
+                        if t >= lo and t < hi:
+                            w = val[e * se]
+                            for k in range(d):
+                                out[t, k] += w * g[j, k]
 
-        @numba.njit(parallel=True, cache=True, fastmath=fast)
-        def columns_kernel(rowptr, col, val, se, pos, g, out):  # pragma: no cover - compiled
-            d = g.shape[1]
-            for t in numba.prange(rowptr.shape[0] - 1):
-                for k in range(d):
-                    out[t, k] = 0.0
-                for e in range(rowptr[t], rowptr[t + 1]):
-                    p = pos[col[e]]
-                    if p >= 0:
-                        w = val[e * se]
-                        for k in range(d):
-                            out[t, k] += w * g[p, k]
-
-        _KERNELS = (rows_kernel, columns_kernel)
+        _KERNELS = scatter_kernel
     return _KERNELS or None
 
 
-def _cpu_kernels(x: Tensor):
+def _cpu_kernel(x: Tensor):
     if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
         return None
     kernels = _kernels()
@@ -82,12 +78,9 @@ def _weights(value: Optional[Tensor], x: Tensor):
     return value.reshape(-1).to(x.dtype).contiguous().numpy(), 1
 
 
-def _spmm(rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor) -> Tensor:
-    return get_backend(x).spmm_sum(rowptr, col, value, x.contiguous().unsqueeze(1)).squeeze(1)
-
-
 def rows_product(csr: CSR, rows: Tensor, x: Tensor) -> Tensor:
-    """``(A x)[rows]`` for a CSR ``A = (rowptr, col, value [E] / [E, 1] or None)``.
+    """``(A x)[rows]`` for a CSR ``A = (rowptr, col, value [E, 1] or None)``, by the core
+    backend's :meth:`~graphssl.sparse.backend.Backend.spmm_sum_rows`.
 
     Args:
         csr: the matrix; rows: ``[R]`` int64 row ids; x: ``[num_cols, d]``.
@@ -96,47 +89,39 @@ def rows_product(csr: CSR, rows: Tensor, x: Tensor) -> Tensor:
         ``[R, d]``.
     """
     rowptr, col, value = csr
-    kernels = _cpu_kernels(x)
-    if kernels is not None:
-        x = x.contiguous()
-        out = torch.empty(rows.numel(), x.size(1), dtype=x.dtype)
-        val, se = _weights(value, x)
-        kernels[0](rowptr.numpy(), col.numpy(), val, se, rows.contiguous().numpy(), x.numpy(), out.numpy())
-        return out
-    start = rowptr.index_select(0, rows)
-    deg = rowptr.index_select(0, rows + 1) - start
-    sub = torch.zeros(rows.numel() + 1, dtype=rowptr.dtype, device=rowptr.device)
-    torch.cumsum(deg, 0, out=sub[1:])
-    total = int(sub[-1])
-    # edge e of the block is edge start[r] + (e - sub[r]) of A, r its row
-    eid = torch.arange(total, device=rowptr.device) + torch.repeat_interleave(start - sub[:-1], deg, output_size=total)
-    return _spmm(sub, col.index_select(0, eid), value.index_select(0, eid) if value is not None else None, x)
+    if value is not None and value.dim() == 1:
+        value = value.unsqueeze(1)
+    return get_backend(x).spmm_sum_rows(rowptr, col, value, rows.contiguous(), x.contiguous().unsqueeze(1)).squeeze(1)
 
 
-def columns_product(csr: CSR, cols: Tensor, num_cols: int, g: Tensor) -> Tensor:
-    """``A[:, cols] g``: the product with the columns ``cols`` (unique) of ``A`` only.
+def rows_transpose_product(csr: CSR, rows: Tensor, num_cols: int, g: Tensor) -> Tensor:
+    """``A[rows]^T g``: the backward of :func:`rows_product` (``d/dx`` of ``(A x)[rows]``
+    given its gradient ``g``), from ``A``'s own CSR; only the chosen rows' edges are read.
 
     Args:
         csr: the matrix ``A`` with ``num_cols`` columns.
-        cols: ``[R]`` unique int64 column ids; g: ``[R, d]`` (row ``j`` multiplies column ``cols[j]``).
+        rows: ``[R]`` int64 row ids (repeats add up); g: ``[R, d]``.
 
     Returns:
-        ``[num_rows, d]``.
+        ``[num_cols, d]``.
     """
     rowptr, col, value = csr
-    pos = torch.full((num_cols,), -1, dtype=torch.long, device=col.device)
-    pos[cols] = torch.arange(cols.numel(), device=col.device)
-    kernels = _cpu_kernels(g)
-    if kernels is not None:
+    kernel = _cpu_kernel(g)
+    if kernel is not None:
+        import numba
         g = g.contiguous()
-        out = torch.empty(rowptr.numel() - 1, g.size(1), dtype=g.dtype)
+        out = torch.empty(num_cols, g.size(1), dtype=g.dtype)
         val, se = _weights(value, g)
-        kernels[1](rowptr.numpy(), col.numpy(), val, se, pos.numpy(), g.numpy(), out.numpy())
+        kernel(rowptr.numpy(), col.numpy(), val, se, rows.contiguous().numpy(), g.numpy(), out.numpy(),
+               max(1, min(numba.get_num_threads(), num_cols)))
         return out
-    mapped = pos.index_select(0, col)
-    keep = mapped >= 0
-    kept = torch.zeros(col.numel() + 1, dtype=torch.long, device=col.device)
-    torch.cumsum(keep, 0, out=kept[1:])
-    idx = keep.nonzero().view(-1)
-    return _spmm(kept.index_select(0, rowptr), mapped.index_select(0, idx),
-                 value.index_select(0, idx) if value is not None else None, g)
+    start = rowptr.index_select(0, rows)
+    deg = rowptr.index_select(0, rows + 1) - start
+    total = int(deg.sum())
+    eid = torch.arange(total, device=rowptr.device) + torch.repeat_interleave(
+        start - (torch.cumsum(deg, 0) - deg), deg, output_size=total)
+    src = torch.repeat_interleave(torch.arange(rows.numel(), device=rowptr.device), deg, output_size=total)
+    msg = g.index_select(0, src)
+    if value is not None:
+        msg = msg * value.reshape(-1).index_select(0, eid).to(g.dtype).unsqueeze(1)
+    return torch.zeros(num_cols, g.size(1), dtype=g.dtype, device=g.device).index_add_(0, col.index_select(0, eid), msg)

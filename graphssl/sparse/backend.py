@@ -39,6 +39,24 @@ class Backend:
         """
         raise NotImplementedError
 
+    def spmm_sum_rows(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], rows: Tensor,
+                      x: Tensor) -> Tensor:
+        """Rows ``rows`` (``[R']`` int64, repeats allowed) of :meth:`spmm_sum`, touching only
+        their edges: returns ``[R', H, D]``.
+
+        The default gathers those rows' edges into a smaller CSR and calls :meth:`spmm_sum`.
+        """
+        start = rowptr.index_select(0, rows)
+        deg = rowptr.index_select(0, rows + 1) - start
+        sub = torch.zeros(rows.numel() + 1, dtype=rowptr.dtype, device=rowptr.device)
+        torch.cumsum(deg, 0, out=sub[1:])
+        total = int(sub[-1])
+        # edge k of the smaller CSR is edge start[i] + (k - sub[i]) of the full one, i its row
+        eid = torch.arange(total, device=rowptr.device) + \
+            torch.repeat_interleave(start - sub[:-1], deg, output_size=total)
+        return self.spmm_sum(sub, col.index_select(0, eid),
+                             value.index_select(0, eid) if value is not None else None, x)
+
     def spmm_max(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor,
                  minimum: bool = False) -> Tuple[Tensor, Tensor]:
         """Row-wise max (or min) of ``value * x[col]``; returns ``(out [R,H,D], arg [R,H,D])``.

@@ -1,13 +1,15 @@
 """graphssl/rec/propagation.py and row_kernels.py: the fast products equal the core's spmm
 (values and gradients), row-restricted products equal slices of full ones, and a perturbed
 propagation equals the clean one plus its offset, gradients included."""
+import contextlib
+
 import pytest
 import torch
 
 import graphssl.rec.row_kernels as row_kernels
 from graphssl.rec import interaction_graph, lightgcn_propagate
 from graphssl.rec.propagation import (adj_spmm, is_symmetric, mark_symmetric, perturbation_offset, propagate)
-from graphssl.sparse import Graph, spmm
+from graphssl.sparse import Graph, spmm, use_backend
 
 
 def _graph(num_users=30, num_items=20, nnz=150, seed=0):
@@ -30,6 +32,14 @@ def _grads(fn, x, w):
     return out.detach(), x.grad
 
 
+def _path(use_kernels, monkeypatch):
+    """The CPU kernels, or the path taken on a GPU or without numba (torch ops only)."""
+    if use_kernels:
+        return contextlib.nullcontext()
+    monkeypatch.setattr(row_kernels, "_cpu_kernel", lambda x: None)
+    return use_backend("torch")
+
+
 @pytest.mark.parametrize("kind", ["interaction", "directed"])
 def test_adj_spmm_matches_core_spmm_values_and_grads(kind):
     adj = _graph() if kind == "interaction" else _directed()
@@ -45,16 +55,36 @@ def test_adj_spmm_matches_core_spmm_values_and_grads(kind):
 @pytest.mark.parametrize("kind", ["interaction", "directed"])
 @pytest.mark.parametrize("use_kernels", [True, False])
 def test_row_restricted_product_matches_full_rows(kind, use_kernels, monkeypatch):
-    if not use_kernels:  # the torch path (GPU, no numba): sub-matrices built with torch ops
-        monkeypatch.setattr(row_kernels, "_cpu_kernels", lambda x: None)
     adj = _graph() if kind == "interaction" else _directed()
     rows = torch.tensor([3, 0, 7, 3, adj.num_nodes - 1])  # unsorted, with a repeat
     x = torch.randn(adj.num_nodes, 5, dtype=torch.float64)
     w = torch.randn(rows.numel(), 5, dtype=torch.float64)
-    got, g_got = _grads(lambda t: adj_spmm(adj, t, rows=rows), x, w)
+    with _path(use_kernels, monkeypatch):
+        got, g_got = _grads(lambda t: adj_spmm(adj, t, rows=rows), x, w)
     ref, g_ref = _grads(lambda t: spmm(adj, t)[rows], x, w)
     torch.testing.assert_close(got, ref)
     torch.testing.assert_close(g_got, g_ref)
+
+
+@pytest.mark.parametrize("use_kernels", [True, False])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_rows_transpose_product_is_the_dense_transpose_product(use_kernels, threads, monkeypatch):
+    g = torch.Generator().manual_seed(4)
+    ei = torch.stack([torch.randint(0, 40, (300,), generator=g), torch.randint(0, 25, (300,), generator=g)])
+    # a bipartite block: 40 sources (columns), 25 targets (rows), weighted, duplicates kept
+    weight = torch.rand(300, generator=g, dtype=torch.float64)
+    adj = Graph.from_edge_index(ei, 25, edge_weight=weight, num_src_nodes=40)
+    dense = torch.zeros(25, 40, dtype=torch.float64).index_put_((ei[1], ei[0]), weight, accumulate=True)
+    rows = torch.tensor([24, 3, 3, 0, 11])  # unsorted, with a repeat
+    grad = torch.randn(rows.numel(), 6, dtype=torch.float64, generator=g)
+    old = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with _path(use_kernels, monkeypatch):
+            got = row_kernels.rows_transpose_product((adj.rowptr, adj.col, adj.value), rows, 40, grad)
+    finally:
+        torch.set_num_threads(old)
+    torch.testing.assert_close(got, dense[rows].t() @ grad)
 
 
 def test_adj_spmm_rejects_bad_input():
@@ -96,8 +126,6 @@ def test_propagate_matches_lightgcn_and_restricts_rows(include_ego):
 @pytest.mark.parametrize("kind", ["interaction", "directed", "per_layer"])
 @pytest.mark.parametrize("use_kernels", [True, False])
 def test_propagate_at_rows_matches_full_propagation_for_any_graphs(kind, use_kernels, monkeypatch):
-    if not use_kernels:
-        monkeypatch.setattr(row_kernels, "_cpu_kernels", lambda x: None)
     if kind == "per_layer":  # SGL's random walk: one graph per layer
         adj = [_graph(seed=s) for s in range(3)]
     else:
@@ -107,7 +135,8 @@ def test_propagate_at_rows_matches_full_propagation_for_any_graphs(kind, use_ker
     ego = torch.randn(n, 5, dtype=torch.float64)
     w = torch.randn(rows.numel(), 5, dtype=torch.float64)
     for include_ego in (True, False):
-        got, g_got = _grads(lambda t: propagate(adj, t, 3, include_ego=include_ego, rows=rows)[0], ego, w)
+        with _path(use_kernels, monkeypatch):
+            got, g_got = _grads(lambda t: propagate(adj, t, 3, include_ego=include_ego, rows=rows)[0], ego, w)
         exp, g_exp = _grads(lambda t: propagate(adj, t, 3, include_ego=include_ego)[0][rows], ego, w)
         torch.testing.assert_close(got, exp)
         torch.testing.assert_close(g_got, g_exp)

@@ -68,6 +68,29 @@ def test_spmm_matches_torch(dtype, shape, H, vkind):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("H", [1, 3])
+@pytest.mark.parametrize("vkind", [None, "e1", "eh"])
+def test_spmm_rows_are_rows_of_the_full_product(dtype, H, vkind):
+    rowptr, col = _awkward_csr(40, 30, seed=7 + H)
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(30, H, 5, generator=g, dtype=dtype)
+    value = _value(vkind, col.numel(), H, dtype, g)
+    full = TB.spmm_sum(rowptr, col, value, x)
+    # repeats, the hub row (2), empty rows (1, 39), unsorted order
+    rows = torch.tensor([2, 1, 39, 5, 5, 0, 17, 2], dtype=torch.long)
+    for backend in (NB, TB):  # the numba kernel and the Backend default
+        torch.testing.assert_close(backend.spmm_sum_rows(rowptr, col, value, rows, x), full[rows], **_tol(dtype))
+    empty = torch.zeros(0, dtype=torch.long)
+    assert NB.spmm_sum_rows(rowptr, col, value, empty, x).shape == (0, H, 5)
+    # enough work to run on every thread, against the full product
+    big_ptr, big_col = _awkward_csr(3000, 2000, seed=3, hub=5000)
+    xb = torch.randn(2000, 1, 128, generator=g, dtype=dtype)
+    picked = torch.randperm(3000, generator=g)[:2500]
+    torch.testing.assert_close(NB.spmm_sum_rows(big_ptr, big_col, None, picked, xb),
+                               NB.spmm_sum(big_ptr, big_col, None, xb)[picked], **_tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_spmm_max_ties_pick_first_edge(dtype):
     rowptr, col = _awkward_csr(25, 25, seed=3)
     x = torch.randint(-2, 3, (25, 2, 3)).to(dtype)  # few distinct values: many ties

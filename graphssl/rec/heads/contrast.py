@@ -50,9 +50,14 @@ class _ScoreLogSumExp(torch.autograd.Function):
             if keep else None
         for s in range(0, anchor.size(0), rows):
             scores = anchor[s:s + rows] @ scaled.t()
-            lse[s:s + rows] = torch.logsumexp(scores, dim=1)
-            if keep:
-                torch.exp(scores.sub_(lse[s:s + rows, None]), out=soft[s:s + rows])
+            if keep:  # one exp serves the log-sum-exp and the kept softmax
+                top = scores.amax(dim=1, keepdim=True).nan_to_num_(0.0, 0.0, 0.0)
+                e = torch.sub(scores, top, out=soft[s:s + rows]).exp_()
+                total = e.sum(dim=1, keepdim=True)
+                e.div_(total)
+                lse[s:s + rows] = total.log_().add_(top).squeeze(1)
+            else:
+                lse[s:s + rows] = torch.logsumexp(scores, dim=1)
         ctx.save_for_backward(anchor, candidates, lse, soft)
         ctx.inv = inv
         return lse
@@ -68,17 +73,24 @@ class _ScoreLogSumExp(torch.autograd.Function):
         grad_a = torch.empty_like(anchor) if need_a else None
         grad_c = torch.zeros_like(candidates) if need_c else None
         rows = _chunk_rows(candidates.size(0))
+        # a mean or sum reduction gives every anchor the same weight: scale the products
+        # instead of the kept softmax
+        same = soft is not None and w.numel() > 0 and bool((w == w[0]).all())
+        w0 = float(w[0]) if same else 1.0
+        right = scaled.mul_(w0) if same else scaled
         for s in range(0, anchor.size(0), rows):
             a = anchor[s:s + rows]
             # the chunk's softmax over candidates (kept, or recomputed), weighted by the gradient
-            if soft is not None:
+            if same:
+                p = soft[s:s + rows]
+            elif soft is not None:
                 p = soft[s:s + rows] * w[s:s + rows, None]
             else:
                 p = (a @ scaled.t()).sub_(lse[s:s + rows, None]).exp_().mul_(w[s:s + rows, None])
             if need_a:
-                grad_a[s:s + rows] = p @ scaled
+                torch.mm(p, right, out=grad_a[s:s + rows])
             if need_c:
-                grad_c.addmm_(p.t(), a, alpha=inv)
+                grad_c.addmm_(p.t(), a, alpha=inv * w0)
         return grad_a, grad_c, None
 
 

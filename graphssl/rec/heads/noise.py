@@ -64,31 +64,41 @@ def _kernel():
             z = z ^ (z >> s31)
             return np.float64(z >> s40) * scale24
 
+        @numba.njit(fastmath={"reassoc"}, cache=True)
+        def sum_squares(base, d):  # pragma: no cover - compiled
+            # reassociation lets the sum vectorise (about 3x faster; the order is fixed, so
+            # the result is still deterministic)
+            ss = 0.0
+            for j in range(d):
+                u = uniform(base + np.uint64(j))
+                ss += u * u
+            return ss
+
         @numba.njit(parallel=True, cache=True)
         def kernel(a, b, use_b, keep_a, out, seed, eps, ids, use_ids):  # pragma: no cover - compiled
             # pre = a (+ b); out = (a if keep_a) (+ b) + eps * sign(pre) * normalize(u)
-            # the uniforms of row r are keyed by its id (ids[r] when given, else r)
+            # the uniforms of row r are keyed by its id (ids[r] when given, else r); the sign
+            # is branch-free so the loops vectorise (sign 0 adds nothing, NaN stays NaN)
             n, d = a.shape
             for r in numba.prange(n):
                 key = ids[r] if use_ids else r
                 base = seed + np.uint64(key) * np.uint64(d)
-                ss = 0.0
-                for j in range(d):
-                    u = uniform(base + np.uint64(j))
-                    ss += u * u
                 # F.normalize divides by max(norm, 1e-12)
-                scale = eps / max(math.sqrt(ss), 1e-12)
-                for j in range(d):
-                    x = a[r, j]
-                    y = b[r, j] if use_b else 0.0
-                    pre = x + y
-                    o = y + x if keep_a else y
-                    if pre > 0:
-                        out[r, j] = o + uniform(base + np.uint64(j)) * scale
-                    elif pre < 0:
-                        out[r, j] = o - uniform(base + np.uint64(j)) * scale
-                    else:  # sign 0 adds nothing (and NaN stays NaN)
-                        out[r, j] = o + 0.0 * pre
+                scale = eps / max(math.sqrt(sum_squares(base, d)), 1e-12)
+                if use_b:
+                    for j in range(d):
+                        x = a[r, j]
+                        y = b[r, j]
+                        pre = x + y
+                        o = y + x if keep_a else y
+                        s = np.float64(pre > 0) - np.float64(pre < 0)
+                        out[r, j] = o + (s * uniform(base + np.uint64(j)) * scale + 0.0 * pre)
+                else:
+                    for j in range(d):
+                        x = a[r, j]
+                        o = x if keep_a else 0.0
+                        s = np.float64(x > 0) - np.float64(x < 0)
+                        out[r, j] = o + (s * uniform(base + np.uint64(j)) * scale + 0.0 * x)
 
         _KERNEL = kernel
     return _KERNEL or None

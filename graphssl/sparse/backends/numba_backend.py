@@ -106,18 +106,21 @@ def _prefetch_row(x, col, p, row_bytes, lines):  # pragma: no cover - compiled
 
 
 @numba.njit(parallel=True, cache=True, fastmath=_FAST)
-def _spmm_sum_kernel(rowptr, col, val, se, sh, x, out, nchunks, ahead):  # pragma: no cover
+def _spmm_sum_kernel(rowptr, col, val, se, sh, x, out, nchunks, ahead, rows, wptr, use_rows):  # pragma: no cover
+    # output row i is row ``rows[i]`` of the product when ``use_rows``, else row i; ``wptr``
+    # is the prefix sum of the output rows' edge counts (``rowptr`` itself for all rows)
     H = x.shape[1]
     D = x.shape[2]
     row_bytes = H * D * x.itemsize
     lines = min((row_bytes + 63) // 64, _PREFETCH_LINES) if ahead > 0 else 0
-    bounds = _row_chunks(rowptr, nchunks)
+    bounds = _row_chunks(wptr, nchunks)
     for ch in prange(nchunks):
-        for r in range(bounds[ch], bounds[ch + 1]):
+        for i in range(bounds[ch], bounds[ch + 1]):
+            r = rows[i] if use_rows else i
             end = rowptr[r + 1]
             for h in range(H):
                 for d in range(D):
-                    out[r, h, d] = 0.0
+                    out[i, h, d] = 0.0
             e = rowptr[r]
             # Bound by the latency of random row reads: two rows are read per step while
             # the rows ``ahead`` edges further on are prefetched.
@@ -130,14 +133,14 @@ def _spmm_sum_kernel(rowptr, col, val, se, sh, x, out, nchunks, ahead):  # pragm
                     w0 = val[e * se, h * sh]
                     w1 = val[(e + 1) * se, h * sh]
                     for d in range(D):
-                        out[r, h, d] += w0 * x[c0, h, d] + w1 * x[c1, h, d]
+                        out[i, h, d] += w0 * x[c0, h, d] + w1 * x[c1, h, d]
                 e += 2
             if e < end:
                 c0 = col[e]
                 for h in range(H):
                     w0 = val[e * se, h * sh]
                     for d in range(D):
-                        out[r, h, d] += w0 * x[c0, h, d]
+                        out[i, h, d] += w0 * x[c0, h, d]
 
 
 @numba.njit(parallel=True, cache=True)
@@ -304,6 +307,9 @@ def _flat_heads(x: Tensor, sh: int) -> Tensor:
     return x
 
 
+# The row list of a product over all rows (not read).
+_NO_ROWS = np.zeros(1, np.int64)
+
 # The weight of every edge when none are given (read through zero strides).
 _ONE = {torch.float32: np.ones((1, 1), np.float32), torch.float64: np.ones((1, 1), np.float64)}
 
@@ -330,7 +336,24 @@ class NumbaBackend(Backend):
         rp = _index(rowptr)
         nchunks = _chunks(rp, col.numel(), xf.size(1) * xf.size(2))
         with _LAUNCH:
-            _spmm_sum_kernel(rp, _index(col), val, se, sh, _view(xf), out.numpy(), nchunks, _PREFETCH_EDGES)
+            _spmm_sum_kernel(rp, _index(col), val, se, sh, _view(xf), out.numpy(), nchunks, _PREFETCH_EDGES,
+                             _NO_ROWS, rp, False)
+        return out.view((R,) + tuple(x.shape[1:]))
+
+    def spmm_sum_rows(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], rows: Tensor,
+                      x: Tensor) -> Tensor:
+        R = rows.numel()
+        val, se, sh = _weights(value, x.dtype)
+        xf = _flat_heads(x.contiguous(), sh)
+        out = _empty((R,) + tuple(xf.shape[1:]), x.dtype)
+        rp, rw = _index(rowptr), _index(rows)
+        # prefix sum of the chosen rows' edge counts, to balance the chunks
+        wp = np.zeros(R + 1, np.int64)
+        np.cumsum(rp[rw + 1] - rp[rw], out=wp[1:])
+        nchunks = _chunks(wp, int(wp[-1]), xf.size(1) * xf.size(2))
+        with _LAUNCH:
+            _spmm_sum_kernel(rp, _index(col), val, se, sh, _view(xf), out.numpy(), nchunks, _PREFETCH_EDGES,
+                             rw, wp, True)
         return out.view((R,) + tuple(x.shape[1:]))
 
     def spmm_max(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor,
