@@ -28,6 +28,23 @@ def test_masking_rates_and_token():
     assert int(token_rows.sum()) == 40  # 1 - replace_rate of the masked nodes carry the token
 
 
+@pytest.mark.parametrize("decoder", ["gat", "mlp"])
+def test_decoder_input_projects_only_the_kept_rows(decoder):
+    m = GraphMAE(in_dim=12, hidden_dim=16, heads=2, decoder=decoder, seed=0)
+    enc = torch.randn(40, 16, requires_grad=True)
+    keep = torch.tensor([3, 0, 17, 39])
+    w = torch.randn(40, 16)
+    got = m._to_decoder(enc, keep)
+    g_got, gw_got = torch.autograd.grad((got * w).sum(), (enc, m.encoder_to_decoder.weight))
+    ref = m.encoder_to_decoder(enc)
+    if decoder == "gat":  # a GNN decoder sees every row but the kept ones re-masked to zero
+        ref = torch.zeros_like(ref).index_copy(0, keep, ref.index_select(0, keep))
+    g_ref, gw_ref = torch.autograd.grad((ref * w).sum(), (enc, m.encoder_to_decoder.weight))
+    torch.testing.assert_close(got, ref)
+    torch.testing.assert_close(g_got, g_ref)
+    torch.testing.assert_close(gw_got, gw_ref)
+
+
 def test_masks_are_deterministic_under_a_seed():
     a = GraphMAE(in_dim=12, hidden_dim=16, heads=2, seed=3).mask_features(torch.rand(30, 12))[1]
     b = GraphMAE(in_dim=12, hidden_dim=16, heads=2, seed=3).mask_features(torch.rand(30, 12))[1]
