@@ -10,7 +10,8 @@ reuses it across calls; a kernel marks only the entries it touches and resets ex
 those before it returns, so its cost is proportional to the sample, not to ``N``.
 Sampling runs in parallel over rows; relabelling is one serial pass in edge order (new
 nodes numbered by first occurrence, deterministic), made fast by prefetching the scratch
-entries of the edges ahead.
+entries of the edges ahead. On large layers the relabelling of the rows already sampled
+runs beside the sampling of the rest (:class:`_Pipeline`), in the same order.
 
 Parallelism: the kernels are serial, release the GIL, and work on a range of rows
 (walks, seeds); :func:`run_chunks` runs the ranges on a small thread pool. Waiting on a
@@ -49,6 +50,11 @@ _FLOYD_MAX = 48
 _AHEAD_ROWS = 16
 _AHEAD_COLS = 4
 _AHEAD_EDGES = 16
+# Layers with at least this many sampled edges overlap sampling and relabelling (on more
+# than one thread), in at most _PIPELINE_CHUNKS chunks of about this many edges or more.
+_PIPELINE_EDGES = 1 << 16
+_PIPELINE_EDGES_PER_CHUNK = 1 << 14
+_PIPELINE_CHUNKS = 64
 
 
 # ---------------------------------------------------------------------------- primitives
@@ -239,39 +245,119 @@ def _sample_range(col, start, deg, ptr, fanout, replace, seed, pos, gid, lo, hi)
 
 
 
-@numba.njit(cache=True)
-def _relabel(frontier, gid, scratch, local, new_buf):  # pragma: no cover - compiled
-    """Local ids of the sources ``gid [E]``: frontier node ``i`` is ``i``, other nodes
-    ``F, F+1, ...`` in order of first occurrence (written to ``new_buf``). Serial, so the
-    numbering is deterministic; the scratch entries of edges ahead are prefetched.
-
-    Returns ``(number of new nodes, ok)``, ok False when the frontier has duplicates.
-    ``scratch`` is all ``UNSEEN`` on entry and exit."""
-    F = frontier.shape[0]
-    E = gid.shape[0]
+@numba.njit(nogil=True, cache=True)
+def _mark_frontier(frontier, scratch):  # pragma: no cover - compiled
+    """Give frontier node ``i`` the local id ``i``; False when the frontier has duplicates."""
     ok = True
-    for i in range(F):
+    for i in range(frontier.shape[0]):
         if scratch[frontier[i]] != UNSEEN:
             ok = False
         scratch[frontier[i]] = i
-    U = 0
-    if ok:
-        for j in range(E):
-            if j + _AHEAD_EDGES < E:
-                _prefetch(scratch, gid[j + _AHEAD_EDGES] * 4)
-            g = gid[j]
-            s1 = scratch[g]
-            if s1 == UNSEEN:
-                s1 = F + U
-                scratch[g] = s1
-                new_buf[U] = g
-                U += 1
-            local[j] = s1
-    for i in range(F):
+    return ok
+
+
+@numba.njit(nogil=True, cache=True)
+def _relabel_range(gid, scratch, local, new_buf, F, U, lo, hi):  # pragma: no cover - compiled
+    """Local ids of the sources ``gid[lo:hi]`` given ``U`` new nodes numbered so far
+    (``F, F+1, ...`` in order of first occurrence, written to ``new_buf``); returns the new
+    ``U``. The scratch entries of edges ahead are prefetched."""
+    for j in range(lo, hi):
+        if j + _AHEAD_EDGES < hi:
+            _prefetch(scratch, gid[j + _AHEAD_EDGES] * 4)
+        g = gid[j]
+        s1 = scratch[g]
+        if s1 == UNSEEN:
+            s1 = F + U
+            scratch[g] = s1
+            new_buf[U] = g
+            U += 1
+        local[j] = s1
+    return U
+
+
+@numba.njit(nogil=True, cache=True)
+def _unmark(frontier, new_buf, U, scratch):  # pragma: no cover - compiled
+    """Reset the scratch entries of the frontier and the ``U`` new nodes to ``UNSEEN``."""
+    for i in range(frontier.shape[0]):
         scratch[frontier[i]] = UNSEEN
     for j in range(U):
         scratch[new_buf[j]] = UNSEEN
+
+
+def _relabel(frontier, gid, scratch, local, new_buf):
+    """Local ids of the sources ``gid [E]``: frontier node ``i`` is ``i``, other nodes
+    ``F, F+1, ...`` in order of first occurrence (written to ``new_buf``). Serial, so the
+    numbering is deterministic.
+
+    Returns ``(number of new nodes, ok)``, ok False when the frontier has duplicates.
+    ``scratch`` is all ``UNSEEN`` on entry and exit."""
+    ok = _mark_frontier(frontier, scratch)
+    U = _relabel_range(gid, scratch, local, new_buf, frontier.shape[0], 0, 0, gid.shape[0]) if ok else 0
+    _unmark(frontier, new_buf, U, scratch)
     return U, ok
+
+
+class _Pipeline:
+    """Sampling of row chunks overlapped with the serial relabelling of the chunks already
+    sampled, in order: every worker relabels the next chunk when it is ready and no one
+    else is relabelling, and otherwise samples the next chunk. The relabelling (a third of
+    a layer's work, and serial) then runs beside the sampling instead of after it; the
+    numbering is the serial pass's, chunk after chunk."""
+
+    def __init__(self, sample: Callable[[int, int], None], relabel: Callable[[int, int], None],
+                 bounds: np.ndarray) -> None:
+        self.sample, self.relabel, self.bounds = sample, relabel, bounds
+        self.n = len(bounds) - 1
+        self.sampled = [False] * self.n
+        self.next_sample = self.next_relabel = 0
+        self.relabelling = False
+        self.error: Optional[BaseException] = None
+        self.cond = threading.Condition()
+
+    def _task(self):
+        """``(kind, chunk)`` to run next, or None when this worker is done (under the lock)."""
+        while True:
+            if self.error is not None or self.next_relabel >= self.n:
+                return None
+            if not self.relabelling and self.sampled[self.next_relabel]:
+                self.relabelling = True
+                return "relabel", self.next_relabel
+            if self.next_sample < self.n:
+                self.next_sample += 1
+                return "sample", self.next_sample - 1
+            if self.relabelling:  # the relabelling worker finishes the chain alone
+                return None
+            self.cond.wait()
+
+    def worker(self) -> None:
+        while True:
+            with self.cond:
+                task = self._task()
+            if task is None:
+                return
+            kind, c = task
+            lo, hi = int(self.bounds[c]), int(self.bounds[c + 1])
+            try:
+                (self.sample if kind == "sample" else self.relabel)(lo, hi)
+            except BaseException as e:  # surfaced by run(); stop the other workers
+                with self.cond:
+                    self.error = e
+                    self.cond.notify_all()
+                return
+            with self.cond:
+                if kind == "sample":
+                    self.sampled[c] = True
+                else:
+                    self.next_relabel += 1
+                    self.relabelling = False
+                self.cond.notify_all()
+
+    def run(self, num_threads: int) -> None:
+        futures = [_pool(num_threads).submit(self.worker) for _ in range(num_threads)]
+        for f in futures:
+            f.result()
+        if self.error is not None:
+            raise self.error
 
 
 def new_scratch(num_nodes: int) -> np.ndarray:
@@ -335,14 +421,36 @@ def sample_layer(rowptr: np.ndarray, col: np.ndarray, frontier: np.ndarray, fano
                          "batches or fan-outs")
     pos = np.empty(E, np.int64) if keep_pos else work.get("pos", E)[:E]
     gid = work.get("gid", E)[:E]
-    # Chunks of rows with about equal output, a few per thread to even out the load.
-    bounds = np.searchsorted(ptr, (E * np.arange(2 * num_threads + 1)) // (2 * num_threads))
-    bounds[-1] = F
-    run_chunks(lambda lo, hi: _sample_range(col, start, deg, ptr, fanout, replace, seed, pos, gid, lo, hi),
-               bounds, num_threads)
     local = np.empty(E, np.int64)
     new_buf = work.get("new", E)
-    U, ok = _relabel(frontier, gid, work.scratch, local, new_buf)
+
+    def sample(lo: int, hi: int) -> None:
+        _sample_range(col, start, deg, ptr, fanout, replace, seed, pos, gid, lo, hi)
+
+    if num_threads > 1 and E >= _PIPELINE_EDGES:
+        ok = _mark_frontier(frontier, work.scratch)
+        U = 0
+        try:
+            if ok:
+                # Chunks of rows with about equal output, small enough for the relabelling
+                # to follow the sampling closely.
+                chunks = int(min(_PIPELINE_CHUNKS, max(2 * num_threads, E // _PIPELINE_EDGES_PER_CHUNK)))
+                bounds = np.searchsorted(ptr, (E * np.arange(chunks + 1)) // chunks)
+                bounds[-1] = F
+
+                def relabel(lo: int, hi: int) -> None:
+                    nonlocal U
+                    U = _relabel_range(gid, work.scratch, local, new_buf, F, U, int(ptr[lo]), int(ptr[hi]))
+
+                _Pipeline(sample, relabel, bounds).run(num_threads)
+        finally:  # the scratch is left all UNSEEN, even after an error
+            _unmark(frontier, new_buf, U, work.scratch)
+    else:
+        # Chunks of rows with about equal output, a few per thread to even out the load.
+        bounds = np.searchsorted(ptr, (E * np.arange(2 * num_threads + 1)) // (2 * num_threads))
+        bounds[-1] = F
+        run_chunks(sample, bounds, num_threads)
+        U, ok = _relabel(frontier, gid, work.scratch, local, new_buf)
     src = np.empty(F + U, np.int64)
     src[:F] = frontier
     src[F:] = new_buf[:U]

@@ -99,6 +99,40 @@ def test_numba_result_does_not_depend_on_the_thread_count():
     assert same_minibatch(one, two)
 
 
+def test_pipelined_relabelling_matches_the_serial_pass_and_cleans_up(monkeypatch):
+    import graphssl.sampling._numba_kernels as nk
+    g = random_graph(20000, 400000, 5)
+    seeds = torch.randperm(20000, generator=torch.Generator().manual_seed(0))[:8000]
+    s = NeighborSampler(g, [10, 10], seed=0, return_edge_ids=True)
+    torch.set_num_threads(2)
+    runs = []
+    real_run = nk._Pipeline.run
+    monkeypatch.setattr(nk._Pipeline, "run", lambda self, t: runs.append(self.n) or real_run(self, t))
+    piped = s.sample(seeds, torch.Generator().manual_seed(1))
+    assert runs and max(runs) > 2  # both layers (80k and more edges) went through the pipeline
+    monkeypatch.setattr(nk, "_PIPELINE_EDGES", 1 << 40)
+    serial = s.sample(seeds, torch.Generator().manual_seed(1))
+    assert same_minibatch(piped, serial)
+    check_minibatch(g, piped, [10, 10], False)
+    monkeypatch.setattr(nk, "_PIPELINE_EDGES", 1 << 16)
+    with pytest.raises(ValueError, match="duplicate"):
+        s.sample(torch.cat([seeds, seeds[:1]]))
+    # an error inside a chunk surfaces, and the scratch is left clean for the next call
+    real_range = nk._sample_range
+
+    def failing(col, start, deg, ptr, *args):
+        if args[-2] > 0:
+            raise RuntimeError("chunk failed")
+        return real_range(col, start, deg, ptr, *args)
+
+    monkeypatch.setattr(nk, "_sample_range", failing)
+    with pytest.raises(RuntimeError, match="chunk failed"):
+        s.sample(seeds)
+    monkeypatch.setattr(nk, "_sample_range", real_range)
+    assert bool((s._scratch.scratch == nk.UNSEEN).all())
+    assert same_minibatch(s.sample(seeds, torch.Generator().manual_seed(1)), serial)
+
+
 def _subset_counts(backend: str, deg: int, fanout: int, calls: int) -> Counter:
     g = star_graph(400, deg)
     s = NeighborSampler(g, [fanout], seed=0, backend=backend)
