@@ -8,7 +8,7 @@ from torch import Tensor, nn
 from ..sparse.ops import edge_softmax, gat_aggregate, sddmm, spmm
 from .dropout import dropout
 from .graph_views import GraphLike, check_layer_input, with_self_loops
-from .input_linear import input_linear
+from .input_linear import input_linear, mostly_zero
 
 __all__ = ["GATConv"]
 
@@ -96,8 +96,11 @@ class GATConv(nn.Module):
         n_dst, H, D = g.num_dst_nodes, self.heads, self.out_dim
         x = dropout(x, self.feat_drop, self.training)
         h = input_linear(x, self.lin.weight).view(-1, H, D)
-        a_src = (h * self.att_src).sum(-1)  # [N_src, H]
-        a_dst = (h[:n_dst] * self.att_dst).sum(-1)  # [N_dst, H]
+        if mostly_zero(x):  # a second CSR conversion of x would cost more than the fold saves
+            a_src = (h * self.att_src).sum(-1)  # [N_src, H]
+            a_dst = (h[:n_dst] * self.att_dst).sum(-1)  # [N_dst, H]
+        else:
+            a_src, a_dst = self._attention_logits(x, n_dst)
         if not return_attention and not (self.training and self.attn_drop > 0):
             # The weights themselves are not needed: one fused pass over each row where
             # the backend has a kernel for it (Triton), the unfused ops otherwise.
@@ -117,6 +120,20 @@ class GATConv(nn.Module):
         if return_attention:
             return out, (g, alpha)
         return out
+
+    def _attention_logits(self, x: Tensor, n_dst: int):
+        """``(a_src [N_src, H], a_dst [N_dst, H])``, the heads' ``a . W x``.
+
+        Computed as ``x (W^T a)``: the attention vectors are folded into the weight first
+        (a ``[in_dim, 2H]`` matrix), so the logits are one thin product over ``x`` instead of
+        elementwise passes over the ``[N, H, D]`` projection, forward and backward (on
+        PubMed's 1024-wide GraphMAE layers that saves about 10% of a step on the CPU).
+        """
+        H, D = self.heads, self.out_dim
+        att = torch.cat([self.att_src, self.att_dst], 0)  # [2, H, D]
+        folded = torch.einsum("hdi,khd->ikh", self.lin.weight.view(H, D, -1), att).reshape(-1, 2 * H)
+        logits = F.linear(x, folded.t()).view(-1, 2, H)
+        return logits[:, 0], logits[:n_dst, 1]
 
     def extra_repr(self) -> str:
         return (f"{self.in_dim}, {self.out_dim}, heads={self.heads}, concat={self.concat}, "
