@@ -132,7 +132,7 @@ class GATConv(nn.Module):
         H, D = self.heads, self.out_dim
         att = torch.cat([self.att_src, self.att_dst], 0)  # [2, H, D]
         folded = torch.einsum("hdi,khd->ikh", self.lin.weight.view(H, D, -1), att).reshape(-1, 2 * H)
-        logits = F.linear(x, folded.t()).view(-1, 2, H)
+        logits = input_linear(x, folded.t()).view(-1, 2, H)
         return logits[:, 0], logits[:n_dst, 1]
 
     def extra_repr(self) -> str:

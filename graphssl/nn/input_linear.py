@@ -7,6 +7,10 @@ Multiplying their CSR form instead is several times cheaper, forward and backwar
 weight's gradient is then ``x^T G``, a sparse product too). Masking and dropout keep zeros
 zero, so augmented views qualify as well; features that need a gradient do not (the sparse
 path gives none to ``x``).
+
+A dense input of which most rows are entirely zero (GraphMAE's re-masked decoder input: three
+quarters of the rows) is multiplied at its other rows only; the gradient of ``x`` is still
+computed for every row.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["input_linear", "mostly_zero"]
+__all__ = ["input_linear", "mostly_zero", "nonzero_rows"]
 
 #: At most this share of non-zeros takes the sparse path (measured crossover on 2 cores:
 #: about 4% for a 512-wide output; PubMed's TF-IDF features, 10%, stay dense).
@@ -26,6 +30,9 @@ MAX_DENSITY = 0.025
 MIN_WIDTH = 256
 #: The density is estimated on about this many evenly spaced rows (cheap on any size).
 SAMPLE_ROWS = 64
+#: A dense input whose sampled rows are at least this share all-zero is multiplied at its
+#: non-zero rows only.
+MIN_ZERO_ROWS = 0.5
 
 
 def mostly_zero(x: Tensor) -> bool:
@@ -38,13 +45,55 @@ def mostly_zero(x: Tensor) -> bool:
     return int(torch.count_nonzero(sample)) <= MAX_DENSITY * sample.numel()
 
 
-def input_linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
-    """``F.linear(x, weight, bias)``, computed as a CSR product when :func:`mostly_zero`.
+def nonzero_rows(x: Tensor) -> Optional[Tensor]:
+    """Ids of the rows of ``x`` that are not entirely zero, when the others are at least
+    ``MIN_ZERO_ROWS`` of the rows of a CPU float matrix at least ``MIN_WIDTH`` wide (estimated
+    on evenly spaced rows first); None otherwise."""
+    if (x.layout != torch.strided or x.device.type != "cpu" or x.dim() != 2 or x.size(1) < MIN_WIDTH
+            or x.dtype not in (torch.float32, torch.float64) or x.size(0) == 0):
+        return None
+    with torch.no_grad():
+        sample = x[:: max(1, x.size(0) // SAMPLE_ROWS)]
+        if float((sample == 0).all(1).float().mean()) < MIN_ZERO_ROWS:
+            return None
+        nz = (x != 0).any(1)  # NaN rows count as non-zero
+        if x.size(0) - int(nz.sum()) < MIN_ZERO_ROWS * x.size(0):
+            return None
+        return nz.nonzero().view(-1)
 
-    Same result up to float rounding; gradients reach ``weight`` and ``bias`` either way.
+
+class _RowsLinear(torch.autograd.Function):
+    """``x W^T`` where only the rows ``rows`` of ``x`` can be non-zero: the forward and the
+    weight's gradient use those rows alone; ``x`` gets its gradient at every row."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor, rows: Tensor) -> Tensor:
+        ctx.save_for_backward(x, weight, rows)
+        out = x.new_zeros(x.size(0), weight.size(0))
+        out.index_copy_(0, rows, F.linear(x.index_select(0, rows), weight))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        x, weight, rows = ctx.saved_tensors
+        grad_x = grad @ weight if ctx.needs_input_grad[0] else None
+        grad_w = grad.index_select(0, rows).t() @ x.index_select(0, rows) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_w, None
+
+
+def input_linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """``F.linear(x, weight, bias)``, computed as a CSR product when :func:`mostly_zero`, and
+    at the non-zero rows only when most rows are zero (:func:`nonzero_rows`).
+
+    Same result up to float rounding; gradients reach ``weight`` and ``bias`` either way (and
+    ``x`` on the dense paths).
     """
     if not mostly_zero(x):
-        return F.linear(x, weight, bias)
+        rows = nonzero_rows(x)
+        if rows is None:
+            return F.linear(x, weight, bias)
+        out = _RowsLinear.apply(x, weight, rows)
+        return out if bias is None else out + bias
     with warnings.catch_warnings():  # torch's beta note on sparse CSR tensors
         warnings.simplefilter("ignore", UserWarning)
         xs = x.to_sparse_csr()

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 from graphssl.nn import MLP, GATConv, GCNConv, SAGEConv
 from graphssl.nn.mlp import GraphLinear
-from graphssl.nn.input_linear import MIN_WIDTH, input_linear, mostly_zero
+from graphssl.nn.input_linear import MIN_WIDTH, input_linear, mostly_zero, nonzero_rows
 from graphssl.sparse import Graph
 
 
@@ -43,6 +43,29 @@ def test_input_linear_matches_the_dense_product_and_its_gradients(bias, dtype):
     torch.testing.assert_close(grads[0], w.grad)
     if bias:
         torch.testing.assert_close(grads[1], b.grad)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_inputs_with_mostly_zero_rows_match_the_dense_product_and_all_gradients(bias):
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(200, MIN_WIDTH, dtype=torch.float64, generator=g)
+    keep = torch.randperm(200, generator=g)[:50]
+    x = torch.zeros_like(x).index_copy(0, keep, x[keep]).requires_grad_()  # 3/4 of the rows zero
+    x.data[keep[0], 0] = float("nan")  # a NaN row stays a computed row
+    assert torch.equal(nonzero_rows(x.detach()), keep.sort().values)
+    w = torch.randn(24, MIN_WIDTH, dtype=torch.float64, generator=g, requires_grad=True)
+    b = torch.randn(24, dtype=torch.float64, generator=g, requires_grad=True) if bias else None
+    upstream = torch.randn(200, 24, dtype=torch.float64, generator=g)
+    params = (x, w) + ((b,) if bias else ())
+    got = input_linear(x, w, b)
+    grads = torch.autograd.grad((got * upstream).nansum(), params)
+    ref = F.linear(x, w, b)
+    ref_grads = torch.autograd.grad((ref * upstream).nansum(), params)
+    torch.testing.assert_close(got, ref, equal_nan=True)
+    for a, r in zip(grads, ref_grads):  # x's zero rows get their gradient too
+        torch.testing.assert_close(a, r, equal_nan=True)
+    assert nonzero_rows(torch.randn(200, MIN_WIDTH)) is None          # no zero rows
+    assert nonzero_rows(x.detach()[:, : MIN_WIDTH - 1]) is None      # narrow
 
 
 @pytest.mark.parametrize("layer", [GCNConv, GATConv, SAGEConv, GraphLinear])
