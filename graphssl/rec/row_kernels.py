@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from ..sparse.backend import get_backend
+from ..sparse.host_memory import empty_cpu
 
 __all__ = ["rows_product", "rows_transpose_product"]
 
@@ -110,7 +111,7 @@ def rows_transpose_product(csr: CSR, rows: Tensor, num_cols: int, g: Tensor) -> 
     if kernel is not None:
         import numba
         g = g.contiguous()
-        out = torch.empty(num_cols, g.size(1), dtype=g.dtype)
+        out = empty_cpu((num_cols, g.size(1)), g.dtype)
         val, se = _weights(value, g)
         kernel(rowptr.numpy(), col.numpy(), val, se, rows.contiguous().numpy(), g.numpy(), out.numpy(),
                max(1, min(numba.get_num_threads(), num_cols)))

@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ...sparse.host_memory import empty_cpu
+
 __all__ = ["uniform_noise", "add_uniform_noise", "noise_offset"]
 
 _KERNEL = None
@@ -116,7 +118,7 @@ def _run(a: Tensor, b: Optional[Tensor], keep_a: bool, eps: float,
     a = a.detach().contiguous()
     b = b.detach().contiguous() if b is not None else None
     seed = int(torch.randint(0, 2 ** 62, (1,), generator=generator))
-    out = torch.empty_like(a)
+    out = empty_cpu(tuple(a.shape), a.dtype)
     if a.numel():
         import numba
         import numpy as np
