@@ -52,7 +52,7 @@ _AHEAD_COLS = 4
 _AHEAD_EDGES = 16
 # Layers with at least this many sampled edges overlap sampling and relabelling (on more
 # than one thread), in at most _PIPELINE_CHUNKS chunks of about this many edges or more.
-_PIPELINE_EDGES = 1 << 16
+_PIPELINE_EDGES = 1 << 14
 _PIPELINE_EDGES_PER_CHUNK = 1 << 14
 _PIPELINE_CHUNKS = 64
 
@@ -278,12 +278,17 @@ def _relabel_range(gid, scratch, local, new_buf, F, U, lo, hi):  # pragma: no co
 
 
 @numba.njit(nogil=True, cache=True)
-def _unmark(frontier, new_buf, U, scratch):  # pragma: no cover - compiled
-    """Reset the scratch entries of the frontier and the ``U`` new nodes to ``UNSEEN``."""
-    for i in range(frontier.shape[0]):
-        scratch[frontier[i]] = UNSEEN
-    for j in range(U):
-        scratch[new_buf[j]] = UNSEEN
+def _unmark_range(nodes, scratch, lo, hi):  # pragma: no cover - compiled
+    """Reset the scratch entries of ``nodes[lo:hi]`` to ``UNSEEN``."""
+    for j in range(lo, hi):
+        scratch[nodes[j]] = UNSEEN
+
+
+def _unmark(frontier, new_buf, U, scratch, num_threads: int = 1) -> None:
+    """Reset the scratch entries of the frontier and the ``U`` new nodes to ``UNSEEN``
+    (random writes: on a large layer, split among the threads)."""
+    _unmark_range(frontier, scratch, 0, frontier.shape[0])
+    run_chunks(lambda lo, hi: _unmark_range(new_buf, scratch, lo, hi), even_bounds(U, num_threads), num_threads)
 
 
 def _relabel(frontier, gid, scratch, local, new_buf):
@@ -446,7 +451,7 @@ def sample_layer(rowptr: np.ndarray, col: np.ndarray, frontier: np.ndarray, fano
 
                 _Pipeline(sample, relabel, bounds).run(num_threads)
         finally:  # the scratch is left all UNSEEN, even after an error
-            _unmark(frontier, new_buf, U, work.scratch)
+            _unmark(frontier, new_buf, U, work.scratch, num_threads)
     else:
         # Chunks of rows with about equal output, a few per thread to even out the load.
         bounds = np.searchsorted(ptr, (E * np.arange(2 * num_threads + 1)) // (2 * num_threads))
