@@ -31,11 +31,14 @@ class Backend:
         """Whether this backend can run on tensors of this device and dtype."""
         raise NotImplementedError
 
-    def spmm_sum(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor) -> Tensor:
+    def spmm_sum(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor,
+                 cache: Optional[dict] = None) -> Tensor:
         """``out[r, h] = sum_e value[e, h] * x[col[e], h]`` over row ``r``'s edges.
 
         ``value``: ``[E, Hv]`` with ``Hv`` 1 or ``H``, or None (all ones);
-        ``x``: ``[N, H, D]``. Returns ``[R, H, D]``; empty rows are 0.
+        ``x``: ``[N, H, D]``. Returns ``[R, H, D]``; empty rows are 0. ``cache``: a dict
+        that lives as long as ``(rowptr, col)`` (the graph's), where a backend may keep
+        layouts derived from them for later calls.
         """
         raise NotImplementedError
 

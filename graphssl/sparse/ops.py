@@ -78,7 +78,7 @@ class _SpMMSum(Function):
         ctx.graph = graph
         ctx.value_grad = value is not None and value.requires_grad
         ctx.save_for_backward(value, x if ctx.value_grad else None)
-        return get_backend(x).spmm_sum(graph.rowptr, graph.col, value, x)
+        return get_backend(x).spmm_sum(graph.rowptr, graph.col, value, x, cache=graph._cache)
 
     @staticmethod
     @once_differentiable
@@ -91,7 +91,7 @@ class _SpMMSum(Function):
         if ctx.needs_input_grad[2]:
             t = g.transpose()
             tv = _transposed_values(g, value) if value is not None else None
-            grad_x = b.spmm_sum(t.rowptr, t.col, tv, grad)
+            grad_x = b.spmm_sum(t.rowptr, t.col, tv, grad, cache=t._cache)
         if ctx.value_grad and ctx.needs_input_grad[1]:
             grad_value = b.sddmm(g.rowptr, g.col, grad, x)
             if value.size(1) == 1 and grad_value.size(1) != 1:

@@ -91,6 +91,37 @@ def test_spmm_rows_are_rows_of_the_full_product(dtype, H, vkind):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("H,vkind", [(1, None), (1, "e1"), (3, "e1"), (3, "eh")])
+def test_column_blocked_spmm_matches_torch(dtype, H, vkind, monkeypatch):
+    import graphssl.sparse.backends.numba_backend as nb
+    rowptr, col = _awkward_csr(300, 200, seed=11 + H)
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(200, H, 8, generator=g, dtype=dtype)
+    # small blocks (about 4 for x, 6 for the backward's gradient), so a small graph is blocked
+    monkeypatch.setattr(nb, "_BLOCK_BYTES", x.numel() * x.element_size() // 4)
+    monkeypatch.setattr(nb, "_SERIAL_BELOW", 1)  # and runs on every thread
+    value = _value(vkind, col.numel(), H, dtype, g)
+    cache = {}
+    got = NB.spmm_sum(rowptr, col, value, x, cache=cache)
+    assert any(k[0] == "numba.column_blocks" for k in cache)  # the blocked path ran, its layout kept
+    torch.testing.assert_close(got, TB.spmm_sum(rowptr, col, value, x), **_tol(dtype))
+    torch.testing.assert_close(NB.spmm_sum(rowptr, col, value, x, cache=cache), got, rtol=0, atol=0)
+    # through the op: forward and backward (the transpose's blocks) against the torch backend
+    graph = Graph(rowptr, col, num_src_nodes=200)
+    xs = x.reshape(200, -1).clone().requires_grad_()
+    w = torch.randn(300, xs.size(1), generator=g, dtype=dtype)
+    out = spmm(graph, xs)
+    (gx,) = torch.autograd.grad((out * w).sum(), xs)
+    with use_backend("torch"):
+        xr = xs.detach().clone().requires_grad_()
+        ref = spmm(graph, xr)
+        (gr,) = torch.autograd.grad((ref * w).sum(), xr)
+    torch.testing.assert_close(out, ref, **_tol(dtype))
+    torch.testing.assert_close(gx, gr, **_tol(dtype))
+    assert any(k[0] == "numba.column_blocks" for k in graph.transpose()._cache)  # the backward's
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_spmm_max_ties_pick_first_edge(dtype):
     rowptr, col = _awkward_csr(25, 25, seed=3)
     x = torch.randint(-2, 3, (25, 2, 3)).to(dtype)  # few distinct values: many ties

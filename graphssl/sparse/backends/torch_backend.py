@@ -30,7 +30,7 @@ class TorchBackend(Backend):
     def supports(self, device: torch.device, dtype: torch.dtype) -> bool:
         return True
 
-    def spmm_sum(self, rowptr, col, value, x):
+    def spmm_sum(self, rowptr, col, value, x, cache=None):
         row = _rows(rowptr, col.numel())
         out = x.new_zeros((rowptr.numel() - 1,) + tuple(x.shape[1:]))
         return out.index_add_(0, row, _messages(col, value, x))

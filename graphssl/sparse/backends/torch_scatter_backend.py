@@ -49,7 +49,8 @@ class TorchScatterBackend(Backend):
     def supports(self, device: torch.device, dtype: torch.dtype) -> bool:
         return dtype in (torch.float32, torch.float64)
 
-    def spmm_sum(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor) -> Tensor:
+    def spmm_sum(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor,
+                 cache: Optional[dict] = None) -> Tensor:
         if col.numel() == 0:  # segment_csr leaves the output uninitialised without edges
             return x.new_zeros((rowptr.numel() - 1,) + tuple(x.shape[1:]))
         return self._segment_csr(_messages(col, value, x), rowptr, reduce="sum")

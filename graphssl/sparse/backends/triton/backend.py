@@ -92,7 +92,8 @@ class TritonBackend(Backend):
             return torch.cuda.is_available()
         return kind == "cpu" and self.interpreted
 
-    def spmm_sum(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor) -> Tensor:
+    def spmm_sum(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor,
+                 cache: Optional[dict] = None) -> Tensor:
         return self._spmm.spmm_sum(_index(rowptr), _index(col), value, x)
 
     def spmm_max(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor,
