@@ -113,6 +113,32 @@ def _prefetch_row(x, col, p, row_bytes, lines):  # pragma: no cover - compiled
             _prefetch(x, base + 64 * k)
 
 
+@numba.njit(inline="always")
+def _add_edges(out, i, x, col, val, se, sh, e, end, ahead, row_bytes, lines):  # pragma: no cover
+    """``out[i] += sum of val[e] * x[col[e]]`` over the edges ``e .. end-1``. Bound by the
+    latency of random row reads: two rows are read per step while the rows ``ahead`` edges
+    further on are prefetched."""
+    H = x.shape[1]
+    D = x.shape[2]
+    while e + 1 < end:
+        _prefetch_row(x, col, e + ahead, row_bytes, lines)
+        _prefetch_row(x, col, e + ahead + 1, row_bytes, lines)
+        c0 = col[e]
+        c1 = col[e + 1]
+        for h in range(H):
+            w0 = val[e * se, h * sh]
+            w1 = val[(e + 1) * se, h * sh]
+            for d in range(D):
+                out[i, h, d] += w0 * x[c0, h, d] + w1 * x[c1, h, d]
+        e += 2
+    if e < end:
+        c0 = col[e]
+        for h in range(H):
+            w0 = val[e * se, h * sh]
+            for d in range(D):
+                out[i, h, d] += w0 * x[c0, h, d]
+
+
 @numba.njit(parallel=True, cache=True, fastmath=_FAST)
 def _spmm_sum_kernel(rowptr, col, val, se, sh, x, out, nchunks, ahead, rows, wptr, use_rows):  # pragma: no cover
     # output row i is row ``rows[i]`` of the product when ``use_rows``, else row i; ``wptr``
@@ -129,26 +155,7 @@ def _spmm_sum_kernel(rowptr, col, val, se, sh, x, out, nchunks, ahead, rows, wpt
             for h in range(H):
                 for d in range(D):
                     out[i, h, d] = 0.0
-            e = rowptr[r]
-            # Bound by the latency of random row reads: two rows are read per step while
-            # the rows ``ahead`` edges further on are prefetched.
-            while e + 1 < end:
-                _prefetch_row(x, col, e + ahead, row_bytes, lines)
-                _prefetch_row(x, col, e + ahead + 1, row_bytes, lines)
-                c0 = col[e]
-                c1 = col[e + 1]
-                for h in range(H):
-                    w0 = val[e * se, h * sh]
-                    w1 = val[(e + 1) * se, h * sh]
-                    for d in range(D):
-                        out[i, h, d] += w0 * x[c0, h, d] + w1 * x[c1, h, d]
-                e += 2
-            if e < end:
-                c0 = col[e]
-                for h in range(H):
-                    w0 = val[e * se, h * sh]
-                    for d in range(D):
-                        out[i, h, d] += w0 * x[c0, h, d]
+            _add_edges(out, i, x, col, val, se, sh, rowptr[r], end, ahead, row_bytes, lines)
 
 
 @numba.njit(cache=True)
@@ -199,25 +206,7 @@ def _spmm_sum_blocked_kernel(bptr, col, val, se, sh, x, out, bounds, ahead):  # 
                     out[r, h, d] = 0.0
         for b in range(B):
             for r in range(lo, hi):
-                e = bptr[b, r]
-                end = bptr[b, r + 1]
-                while e + 1 < end:
-                    _prefetch_row(x, col, e + ahead, row_bytes, lines)
-                    _prefetch_row(x, col, e + ahead + 1, row_bytes, lines)
-                    c0 = col[e]
-                    c1 = col[e + 1]
-                    for h in range(H):
-                        w0 = val[e * se, h * sh]
-                        w1 = val[(e + 1) * se, h * sh]
-                        for d in range(D):
-                            out[r, h, d] += w0 * x[c0, h, d] + w1 * x[c1, h, d]
-                    e += 2
-                if e < end:
-                    c0 = col[e]
-                    for h in range(H):
-                        w0 = val[e * se, h * sh]
-                        for d in range(D):
-                            out[r, h, d] += w0 * x[c0, h, d]
+                _add_edges(out, r, x, col, val, se, sh, bptr[b, r], bptr[b, r + 1], ahead, row_bytes, lines)
 
 
 @numba.njit(parallel=True, cache=True)
