@@ -96,7 +96,7 @@ def test_column_blocked_spmm_matches_torch(dtype, H, vkind, monkeypatch):
     import graphssl.sparse.backends.numba_backend as nb
     rowptr, col = _awkward_csr(300, 200, seed=11 + H)
     g = torch.Generator().manual_seed(5)
-    x = torch.randn(200, H, 8, generator=g, dtype=dtype)
+    x = torch.randn(200, H, 64, generator=g, dtype=dtype)  # wide enough to outweigh the layout
     # small blocks (about 4 for x, 6 for the backward's gradient), so a small graph is blocked
     monkeypatch.setattr(nb, "_BLOCK_BYTES", x.numel() * x.element_size() // 4)
     monkeypatch.setattr(nb, "_SERIAL_BELOW", 1)  # and runs on every thread
@@ -119,6 +119,13 @@ def test_column_blocked_spmm_matches_torch(dtype, H, vkind, monkeypatch):
     torch.testing.assert_close(out, ref, **_tol(dtype))
     torch.testing.assert_close(gx, gr, **_tol(dtype))
     assert any(k[0] == "numba.column_blocks" for k in graph.transpose()._cache)  # the backward's
+    # features so narrow that the layout would outweigh them are not blocked
+    narrow = torch.randn(200, 1, 1, generator=g, dtype=dtype)
+    monkeypatch.setattr(nb, "_BLOCK_BYTES", narrow.numel() * narrow.element_size() // 4)
+    kept = {}
+    torch.testing.assert_close(NB.spmm_sum(rowptr, col, None, narrow, cache=kept),
+                               TB.spmm_sum(rowptr, col, None, narrow), **_tol(dtype))
+    assert not kept
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

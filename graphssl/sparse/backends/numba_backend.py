@@ -369,9 +369,11 @@ _ONE = {torch.float32: np.ones((1, 1), np.float32), torch.float64: np.ones((1, 1
 
 def _column_layout(rp: np.ndarray, col: Tensor, xf: Tensor, cache: dict):
     """The column blocks of the graph for features ``xf`` (cached in ``cache``), or None when
-    the features are small enough for the cache, or too large for few blocks to help."""
-    blocks = -(-xf.numel() * xf.element_size() // _BLOCK_BYTES)
-    if not 2 <= blocks <= _MAX_BLOCKS or col.numel() == 0:
+    the features are small enough for the cache, too large for few blocks to help, or so
+    narrow that the layout (two int64 per edge) would outweigh them."""
+    x_bytes = xf.numel() * xf.element_size()
+    blocks = -(-x_bytes // _BLOCK_BYTES)
+    if not 2 <= blocks <= _MAX_BLOCKS or col.numel() == 0 or 16 * col.numel() + 8 * blocks * rp.shape[0] > x_bytes:
         return None
     key = ("numba.column_blocks", blocks, xf.size(0))
     if key not in cache:
