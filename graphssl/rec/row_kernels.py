@@ -16,7 +16,7 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
-from ..sparse.backend import get_backend
+from ..sparse.backend import get_backend, row_edge_ids
 from ..sparse.host_memory import empty_cpu
 
 __all__ = ["rows_product", "rows_transpose_product"]
@@ -116,12 +116,9 @@ def rows_transpose_product(csr: CSR, rows: Tensor, num_cols: int, g: Tensor) -> 
         kernel(rowptr.numpy(), col.numpy(), val, se, rows.contiguous().numpy(), g.numpy(), out.numpy(),
                max(1, min(numba.get_num_threads(), num_cols)))
         return out
-    start = rowptr.index_select(0, rows)
-    deg = rowptr.index_select(0, rows + 1) - start
-    total = int(deg.sum())
-    eid = torch.arange(total, device=rowptr.device) + torch.repeat_interleave(
-        start - (torch.cumsum(deg, 0) - deg), deg, output_size=total)
-    src = torch.repeat_interleave(torch.arange(rows.numel(), device=rowptr.device), deg, output_size=total)
+    ptr, eid = row_edge_ids(rowptr, rows)
+    src = torch.repeat_interleave(torch.arange(rows.numel(), device=rowptr.device), ptr.diff(),
+                                  output_size=eid.numel())
     msg = g.index_select(0, src)
     if value is not None:
         msg = msg * value.reshape(-1).index_select(0, eid).to(g.dtype).unsqueeze(1)

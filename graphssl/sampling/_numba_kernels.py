@@ -396,6 +396,14 @@ class Workspace:
         return buf
 
 
+def _output_chunks(ptr: np.ndarray, chunks: int) -> np.ndarray:
+    """``[chunks + 1]`` bounds splitting the rows of the output offsets ``ptr`` into chunks of
+    about equal output."""
+    bounds = np.searchsorted(ptr, (int(ptr[-1]) * np.arange(chunks + 1)) // chunks)
+    bounds[-1] = ptr.shape[0] - 1
+    return bounds
+
+
 def sample_layer(rowptr: np.ndarray, col: np.ndarray, frontier: np.ndarray, fanout: int, replace: bool,
                  seed: int, work: Workspace, num_threads: int, keep_pos: bool):
     """Sample up to ``fanout`` in-neighbours of every frontier node and relabel them.
@@ -439,11 +447,9 @@ def sample_layer(rowptr: np.ndarray, col: np.ndarray, frontier: np.ndarray, fano
         U = 0
         try:
             if ok:
-                # Chunks of rows with about equal output, small enough for the relabelling
-                # to follow the sampling closely.
-                chunks = int(min(_PIPELINE_CHUNKS, max(2 * num_threads, E // _PIPELINE_EDGES_PER_CHUNK)))
-                bounds = np.searchsorted(ptr, (E * np.arange(chunks + 1)) // chunks)
-                bounds[-1] = F
+                # chunks small enough for the relabelling to follow the sampling closely
+                bounds = _output_chunks(ptr, int(min(_PIPELINE_CHUNKS, max(2 * num_threads,
+                                                                           E // _PIPELINE_EDGES_PER_CHUNK))))
 
                 def relabel(lo: int, hi: int) -> None:
                     nonlocal U
@@ -453,10 +459,7 @@ def sample_layer(rowptr: np.ndarray, col: np.ndarray, frontier: np.ndarray, fano
         finally:  # the scratch is left all UNSEEN, even after an error
             _unmark(frontier, new_buf, U, work.scratch, num_threads)
     else:
-        # Chunks of rows with about equal output, a few per thread to even out the load.
-        bounds = np.searchsorted(ptr, (E * np.arange(2 * num_threads + 1)) // (2 * num_threads))
-        bounds[-1] = F
-        run_chunks(sample, bounds, num_threads)
+        run_chunks(sample, _output_chunks(ptr, 2 * num_threads), num_threads)  # a few per thread
         U, ok = _relabel(frontier, gid, work.scratch, local, new_buf)
     src = np.empty(F + U, np.int64)
     src[:F] = frontier

@@ -16,7 +16,22 @@ import torch
 from torch import Tensor
 
 __all__ = ["Backend", "register_backend", "use_backend", "get_backend", "available_backends",
-           "current_backend_name"]
+           "current_backend_name", "row_edge_ids"]
+
+
+def row_edge_ids(rowptr: Tensor, rows: Tensor) -> Tuple[Tensor, Tensor]:
+    """``(ptr [R' + 1], eid [E'])``: the edges of the CSR rows ``rows`` (``[R']`` int64,
+    repeats allowed), row after row, as a smaller CSR's row pointer and the edges' ids in the
+    full one."""
+    start = rowptr.index_select(0, rows)
+    deg = rowptr.index_select(0, rows + 1) - start
+    ptr = torch.zeros(rows.numel() + 1, dtype=rowptr.dtype, device=rowptr.device)
+    torch.cumsum(deg, 0, out=ptr[1:])
+    total = int(ptr[-1])
+    # edge k of the smaller CSR is edge start[i] + (k - ptr[i]) of the full one, i its row
+    eid = torch.arange(total, device=rowptr.device) + torch.repeat_interleave(start - ptr[:-1], deg,
+                                                                              output_size=total)
+    return ptr, eid
 
 
 class Backend:
@@ -49,14 +64,7 @@ class Backend:
 
         The default gathers those rows' edges into a smaller CSR and calls :meth:`spmm_sum`.
         """
-        start = rowptr.index_select(0, rows)
-        deg = rowptr.index_select(0, rows + 1) - start
-        sub = torch.zeros(rows.numel() + 1, dtype=rowptr.dtype, device=rowptr.device)
-        torch.cumsum(deg, 0, out=sub[1:])
-        total = int(sub[-1])
-        # edge k of the smaller CSR is edge start[i] + (k - sub[i]) of the full one, i its row
-        eid = torch.arange(total, device=rowptr.device) + \
-            torch.repeat_interleave(start - sub[:-1], deg, output_size=total)
+        sub, eid = row_edge_ids(rowptr, rows)
         return self.spmm_sum(sub, col.index_select(0, eid),
                              value.index_select(0, eid) if value is not None else None, x)
 

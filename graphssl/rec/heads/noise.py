@@ -87,20 +87,13 @@ def _kernel():
                 base = seed + np.uint64(key) * np.uint64(d)
                 # F.normalize divides by max(norm, 1e-12)
                 scale = eps / max(math.sqrt(sum_squares(base, d)), 1e-12)
-                if use_b:
-                    for j in range(d):
-                        x = a[r, j]
-                        y = b[r, j]
-                        pre = x + y
-                        o = y + x if keep_a else y
-                        s = np.float64(pre > 0) - np.float64(pre < 0)
-                        out[r, j] = o + (s * uniform(base + np.uint64(j)) * scale + 0.0 * pre)
-                else:
-                    for j in range(d):
-                        x = a[r, j]
-                        o = x if keep_a else 0.0
-                        s = np.float64(x > 0) - np.float64(x < 0)
-                        out[r, j] = o + (s * uniform(base + np.uint64(j)) * scale + 0.0 * x)
+                for j in range(d):
+                    x = a[r, j]
+                    y = b[r, j] if use_b else 0.0
+                    pre = x + y
+                    o = y + x if keep_a else y
+                    s = np.float64(pre > 0) - np.float64(pre < 0)
+                    out[r, j] = o + (s * uniform(base + np.uint64(j)) * scale + 0.0 * pre)
 
         _KERNEL = kernel
     return _KERNEL or None

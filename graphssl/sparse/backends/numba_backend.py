@@ -105,6 +105,12 @@ def _row_chunks(rowptr, nchunks):  # pragma: no cover - compiled
 
 
 @numba.njit(inline="always")
+def _prefetch_lines(row_bytes, ahead):  # pragma: no cover - compiled
+    """How many 64-byte lines of a source row to prefetch (none when ``ahead`` is 0)."""
+    return min((row_bytes + 63) // 64, _PREFETCH_LINES) if ahead > 0 else 0
+
+
+@numba.njit(inline="always")
 def _prefetch_row(x, col, p, row_bytes, lines):  # pragma: no cover - compiled
     """Prefetch the first ``lines`` cache lines of source row ``col[p]`` of ``x``."""
     if p < col.shape[0]:
@@ -146,7 +152,7 @@ def _spmm_sum_kernel(rowptr, col, val, se, sh, x, out, nchunks, ahead, rows, wpt
     H = x.shape[1]
     D = x.shape[2]
     row_bytes = H * D * x.itemsize
-    lines = min((row_bytes + 63) // 64, _PREFETCH_LINES) if ahead > 0 else 0
+    lines = _prefetch_lines(row_bytes, ahead)
     bounds = _row_chunks(wptr, nchunks)
     for ch in prange(nchunks):
         for i in range(bounds[ch], bounds[ch + 1]):
@@ -196,7 +202,7 @@ def _spmm_sum_blocked_kernel(bptr, col, val, se, sh, x, out, bounds, ahead):  # 
     D = x.shape[2]
     B = bptr.shape[0]
     row_bytes = H * D * x.itemsize
-    lines = min((row_bytes + 63) // 64, _PREFETCH_LINES) if ahead > 0 else 0
+    lines = _prefetch_lines(row_bytes, ahead)
     for t in prange(bounds.shape[0] - 1):
         lo = bounds[t]
         hi = bounds[t + 1]
@@ -214,7 +220,7 @@ def _spmm_max_kernel(rowptr, col, val, se, sh, x, sign, out, arg, nchunks, ahead
     H = x.shape[1]
     D = x.shape[2]
     row_bytes = H * D * x.itemsize
-    lines = min((row_bytes + 63) // 64, _PREFETCH_LINES) if ahead > 0 else 0
+    lines = _prefetch_lines(row_bytes, ahead)
     bounds = _row_chunks(rowptr, nchunks)
     for ch in prange(nchunks):
         for r in range(bounds[ch], bounds[ch + 1]):
@@ -251,7 +257,7 @@ def _sddmm_kernel(rowptr, col, a, b, out, nchunks, ahead):  # pragma: no cover -
     H = a.shape[1]
     D = a.shape[2]
     row_bytes = H * D * b.itemsize
-    lines = min((row_bytes + 63) // 64, _PREFETCH_LINES) if ahead > 0 else 0
+    lines = _prefetch_lines(row_bytes, ahead)
     bounds = _row_chunks(rowptr, nchunks)
     for ch in prange(nchunks):
         for r in range(bounds[ch], bounds[ch + 1]):
