@@ -5,10 +5,11 @@ Randomness: every destination node (or walk, or seed) draws from its own SplitMi
 stream started from ``(call seed, its index)``, so results depend only on the seed, never
 on the number of threads or on how work is split among them.
 
-Relabelling: the caller keeps one ``int32 [N]`` scratch array filled with ``UNSEEN`` and
-reuses it across calls; a kernel marks only the entries it touches and resets exactly
-those before it returns, so its cost is proportional to the sample, not to ``N``.
-Sampling runs in parallel over rows; relabelling is one serial pass in edge order (new
+Relabelling: the caller keeps one ``int32 [N]`` scratch array and reuses it across
+calls, so a call's cost is proportional to the sample, not to ``N``. The induced-subgraph
+kernel resets the entries it marked (to ``UNSEEN``) before it returns; the neighbour
+sampler's :class:`Workspace` skips the reset by numbering each call's nodes above the
+last call's (entries below the call's base are stale). Sampling runs in parallel over rows; relabelling is one serial pass in edge order (new
 nodes numbered by first occurrence, deterministic), made fast by prefetching the scratch
 entries of the edges ahead. On large layers the relabelling of the rows already sampled
 runs beside the sampling of the rest (:class:`_Pipeline`), in the same order.
@@ -43,13 +44,14 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S27, _S30, _S31, _S32 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
 # Without replacement, Floyd's algorithm (with a linear duplicate check) up to this
 # fan-out; selection sampling (one pass over the row) above it.
 _FLOYD_MAX = 48
 # Software prefetch distances: rows ahead for rowptr and for col, edges ahead for scratch.
 _AHEAD_ROWS = 16
 _AHEAD_COLS = 4
-_AHEAD_EDGES = 16
+_AHEAD_EDGES = 32
 # Layers with at least this many sampled edges overlap sampling and relabelling (on more
 # than one thread), in at most _PIPELINE_CHUNKS chunks of about this many edges or more.
 _PIPELINE_EDGES = 1 << 14
@@ -75,6 +77,17 @@ def _prefetch(typingctx, arr, byte_offset):  # pragma: no cover - compiled
         builder.call(fn, [ptr, i32(0), i32(3), i32(1)])  # read, keep in cache, data
         return context.get_dummy_value()
     return types.void(arr, byte_offset), codegen
+
+
+@intrinsic
+def _ctz(typingctx, x):  # pragma: no cover - compiled
+    """Number of trailing zero bits of the unsigned integer ``x`` (its bit width for 0)."""
+    if not isinstance(x, types.Integer) or x.signed:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 0))  # 0 is defined
+    return x(x), codegen
 
 
 @numba.njit(inline="always")
@@ -139,15 +152,27 @@ def even_bounds(n: int, chunks: int) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- neighbour sampling
 @numba.njit(inline="always")
+def _floyd_add(mask, t, j):  # pragma: no cover - compiled
+    """One step of Floyd's algorithm on a bit set: add ``t``, or ``j`` if ``t`` is taken."""
+    bit = np.uint64(1) << np.uint64(t)
+    if mask & bit:
+        bit = np.uint64(1) << np.uint64(j)
+    return mask | bit
+
+
+@numba.njit(inline="always")
 def _subset_mask(st, d, c):  # pragma: no cover - compiled
-    """Floyd's algorithm with a bit set: a uniform ``c``-subset of ``0..d-1`` (``d <= 64``)."""
+    """Floyd's algorithm with a bit set: a uniform ``c``-subset of ``0..d-1`` (``d <= 64``).
+    Each generator step serves two draws (its high and its low 32 bits)."""
     mask = np.uint64(0)
-    for j in range(d - c, d):
-        st, t = _below(st, j + 1)
-        bit = np.uint64(1) << np.uint64(t)
-        if mask & bit:
-            bit = np.uint64(1) << np.uint64(j)
-        mask |= bit
+    for j in range(d - c, d - 1, 2):
+        st = st + _GOLDEN
+        r = _mix(st)
+        mask = _floyd_add(mask, np.int64(((r >> _S32) * np.uint64(j + 1)) >> _S32), j)
+        mask = _floyd_add(mask, np.int64(((r & _LOW32) * np.uint64(j + 2)) >> _S32), j + 1)
+    if c % 2:
+        st, t = _below(st, d)
+        mask = _floyd_add(mask, t, d - 1)
     return st, mask
 
 
@@ -178,9 +203,10 @@ def _layer_sizes(rowptr, frontier, fanout, replace, start, deg):  # pragma: no c
 
 
 @numba.njit(nogil=True, cache=True)
-def _sample_range(col, start, deg, ptr, fanout, replace, seed, pos, gid, lo, hi):  # pragma: no cover - compiled
-    """Write the sampled CSR positions of rows ``lo..hi-1`` to ``pos[ptr[i]:ptr[i+1]]``
-    and their sources to ``gid``. Row ``i``'s draws come from its own stream."""
+def _sample_range(col, start, deg, ptr, fanout, replace, seed, keep_pos, pos, gid, lo, hi):  # pragma: no cover - compiled
+    """Write the sources of the sampled edges of rows ``lo..hi-1`` to ``gid[ptr[i]:ptr[i+1]]``
+    and, when ``keep_pos``, their CSR positions to ``pos`` (which the rows of more than 64
+    neighbours use as scratch either way). Row ``i``'s draws come from its own stream."""
     for i in range(lo, hi):
         if i + _AHEAD_COLS < hi:
             a = start[i + _AHEAD_COLS] * 8
@@ -196,28 +222,35 @@ def _sample_range(col, start, deg, ptr, fanout, replace, seed, pos, gid, lo, hi)
             st = _stream(seed, i)
             for j in range(c):
                 st, t = _below(st, d)
-                pos[o + j] = s0 + t
-        elif c == d:
+                gid[o + j] = col[s0 + t]
+                if keep_pos:
+                    pos[o + j] = s0 + t
+            continue
+        if c == d:
             for j in range(c):
-                pos[o + j] = s0 + j
-        elif d <= 64:
-            # Draw the smaller of the kept and the dropped sets; emit in row order.
-            st = _stream(seed, i)
+                gid[o + j] = col[s0 + j]
+                if keep_pos:
+                    pos[o + j] = s0 + j
+            continue
+        st = _stream(seed, i)
+        if d <= 64:
+            # Draw the smaller of the kept and the dropped sets as a bit set; emit the kept
+            # positions in row order, lowest bit first. The complement's bits above d - 1
+            # are never reached: its c lowest set bits are the kept ones.
             if 2 * c <= d:
                 st, mask = _subset_mask(st, d, c)
             else:
                 st, mask = _subset_mask(st, d, d - c)
                 mask = ~mask
-            # Branch-free emit: write every candidate, advance past the kept ones.
-            m = 0
-            for j in range(d):
-                pos[o + m] = s0 + j
-                m += np.int64((mask >> np.uint64(j)) & np.uint64(1))
-                if m == c:
-                    break
-        elif c <= _FLOYD_MAX:
+            for m in range(c):
+                j = np.int64(_ctz(mask))
+                mask &= mask - np.uint64(1)
+                gid[o + m] = col[s0 + j]
+                if keep_pos:
+                    pos[o + m] = s0 + j
+            continue
+        if c <= _FLOYD_MAX:
             # Floyd with a linear duplicate check (c is small).
-            st = _stream(seed, i)
             m = 0
             for j in range(d - c, d):
                 st, t = _below(st, j + 1)
@@ -230,7 +263,6 @@ def _sample_range(col, start, deg, ptr, fanout, replace, seed, pos, gid, lo, hi)
                 m += 1
         else:
             # Selection sampling (Knuth's algorithm S): one pass, row order.
-            st = _stream(seed, i)
             m = 0
             for j in range(d):
                 st, u = _unit(st)
@@ -243,24 +275,23 @@ def _sample_range(col, start, deg, ptr, fanout, replace, seed, pos, gid, lo, hi)
             gid[j] = col[pos[j]]
 
 
-
-
 @numba.njit(nogil=True, cache=True)
-def _mark_frontier(frontier, scratch):  # pragma: no cover - compiled
-    """Give frontier node ``i`` the local id ``i``; False when the frontier has duplicates."""
+def _mark_frontier(frontier, scratch, base):  # pragma: no cover - compiled
+    """Give frontier node ``i`` the id ``base + i``; False when the frontier has duplicates."""
     ok = True
     for i in range(frontier.shape[0]):
-        if scratch[frontier[i]] != UNSEEN:
+        if scratch[frontier[i]] >= base:
             ok = False
-        scratch[frontier[i]] = i
+        scratch[frontier[i]] = base + i
     return ok
 
 
 @numba.njit(nogil=True, cache=True)
-def _relabel_range(gid, scratch, local, new_buf, F, U, lo, hi):  # pragma: no cover - compiled
+def _relabel_range(gid, scratch, base, local, new_buf, F, U, lo, hi):  # pragma: no cover - compiled
     """Local ids of the sources ``gid[lo:hi]`` given ``U`` new nodes numbered so far
     (``F, F+1, ...`` in order of first occurrence, written to ``new_buf``); returns the new
-    ``U``. The scratch entries of edges ahead are prefetched."""
+    ``U``. A scratch entry below ``base`` is stale (an earlier call's); local id ``k`` is
+    stored as ``base + k``. The scratch entries of edges ahead are prefetched."""
     for j in range(lo, hi):
         if j + _AHEAD_EDGES < hi:
             _prefetch(scratch, gid[j + _AHEAD_EDGES] * 4)
@@ -268,40 +299,13 @@ def _relabel_range(gid, scratch, local, new_buf, F, U, lo, hi):  # pragma: no co
         s1 = scratch[g]
         # branch-free (whether a source is new is unpredictable): always write, advance
         # the count of new nodes by 0 or 1; 1.6x faster than branching
-        new = s1 == UNSEEN
-        s1 = np.int32(F + U) if new else s1
+        new = s1 < base
+        s1 = np.int32(base + F + U) if new else s1
         scratch[g] = s1
         new_buf[U] = g
         U += np.int64(new)
-        local[j] = s1
+        local[j] = s1 - base
     return U
-
-
-@numba.njit(nogil=True, cache=True)
-def _unmark_range(nodes, scratch, lo, hi):  # pragma: no cover - compiled
-    """Reset the scratch entries of ``nodes[lo:hi]`` to ``UNSEEN``."""
-    for j in range(lo, hi):
-        scratch[nodes[j]] = UNSEEN
-
-
-def _unmark(frontier, new_buf, U, scratch, num_threads: int = 1) -> None:
-    """Reset the scratch entries of the frontier and the ``U`` new nodes to ``UNSEEN``
-    (random writes: on a large layer, split among the threads)."""
-    _unmark_range(frontier, scratch, 0, frontier.shape[0])
-    run_chunks(lambda lo, hi: _unmark_range(new_buf, scratch, lo, hi), even_bounds(U, num_threads), num_threads)
-
-
-def _relabel(frontier, gid, scratch, local, new_buf):
-    """Local ids of the sources ``gid [E]``: frontier node ``i`` is ``i``, other nodes
-    ``F, F+1, ...`` in order of first occurrence (written to ``new_buf``). Serial, so the
-    numbering is deterministic.
-
-    Returns ``(number of new nodes, ok)``, ok False when the frontier has duplicates.
-    ``scratch`` is all ``UNSEEN`` on entry and exit."""
-    ok = _mark_frontier(frontier, scratch)
-    U = _relabel_range(gid, scratch, local, new_buf, frontier.shape[0], 0, 0, gid.shape[0]) if ok else 0
-    _unmark(frontier, new_buf, U, scratch)
-    return U, ok
 
 
 class _Pipeline:
@@ -379,13 +383,30 @@ def new_scratch(num_nodes: int) -> np.ndarray:
 
 
 class Workspace:
-    """Per-sampler buffers reused across calls: the ``[N]`` relabel scratch and the
+    """Per-sampler state reused across calls: the ``[N]`` relabel scratch and the
     intermediate per-edge arrays (fresh large arrays would cost a page fault per 4 KiB
-    on every call)."""
+    on every call).
+
+    The scratch is never reset entry by entry: each call numbers its nodes from its own
+    ``base`` (:meth:`claim`), above every earlier call's ids, so entries below the base
+    are stale. Only when the ids would pass int32 is the whole scratch refilled.
+    """
 
     def __init__(self, num_nodes: int) -> None:
-        self.scratch = new_scratch(num_nodes)
+        if num_nodes >= UNSEEN:
+            raise ValueError(f"the samplers handle graphs of up to {UNSEEN - 1} nodes, got {num_nodes}")
+        self.scratch = np.full(num_nodes, -1, np.int32)
+        self.base = 0
         self._bufs = {}
+
+    def claim(self, count: int) -> int:
+        """The base of a call that numbers up to ``count`` nodes (``count < 2**31 - 1``)."""
+        if self.base + count >= UNSEEN:
+            self.scratch.fill(-1)
+            self.base = 0
+        base = self.base
+        self.base += count
+        return base
 
     def get(self, name: str, size: int) -> np.ndarray:
         """An int64 buffer of at least ``size`` entries (grown by half when too small)."""
@@ -437,34 +458,36 @@ def sample_layer(rowptr: np.ndarray, col: np.ndarray, frontier: np.ndarray, fano
     pos = np.empty(E, np.int64) if keep_pos else work.get("pos", E)[:E]
     gid = work.get("gid", E)[:E]
     local = np.empty(E, np.int64)
-    new_buf = work.get("new", E)
+    # the new nodes are numbered straight into the output, after the frontier; it is
+    # returned as a view (its unused tail, 8 bytes per edge at most, is not worth a copy)
+    src = np.empty(F + E, np.int64)
+    src[:F] = frontier
+    new_buf = src[F:]
+    base = work.claim(F + E)
 
     def sample(lo: int, hi: int) -> None:
-        _sample_range(col, start, deg, ptr, fanout, replace, seed, pos, gid, lo, hi)
+        _sample_range(col, start, deg, ptr, fanout, replace, seed, keep_pos, pos, gid, lo, hi)
 
+    U = 0
     if num_threads > 1 and E >= _PIPELINE_EDGES:
-        ok = _mark_frontier(frontier, work.scratch)
-        U = 0
-        try:
+        # chunks small enough for the relabelling to follow the sampling closely
+        bounds = _output_chunks(ptr, int(min(_PIPELINE_CHUNKS, max(2 * num_threads, E // _PIPELINE_EDGES_PER_CHUNK))))
+        ok = True
+
+        def relabel(lo: int, hi: int) -> None:
+            nonlocal U, ok
+            if lo == 0:  # the frontier's ids first, beside the sampling of the next chunks
+                ok = _mark_frontier(frontier, work.scratch, base)
             if ok:
-                # chunks small enough for the relabelling to follow the sampling closely
-                bounds = _output_chunks(ptr, int(min(_PIPELINE_CHUNKS, max(2 * num_threads,
-                                                                           E // _PIPELINE_EDGES_PER_CHUNK))))
+                U = _relabel_range(gid, work.scratch, base, local, new_buf, F, U, int(ptr[lo]), int(ptr[hi]))
 
-                def relabel(lo: int, hi: int) -> None:
-                    nonlocal U
-                    U = _relabel_range(gid, work.scratch, local, new_buf, F, U, int(ptr[lo]), int(ptr[hi]))
-
-                _Pipeline(sample, relabel, bounds).run(num_threads)
-        finally:  # the scratch is left all UNSEEN, even after an error
-            _unmark(frontier, new_buf, U, work.scratch, num_threads)
+        _Pipeline(sample, relabel, bounds).run(num_threads)
     else:
-        run_chunks(sample, _output_chunks(ptr, 2 * num_threads), num_threads)  # a few per thread
-        U, ok = _relabel(frontier, gid, work.scratch, local, new_buf)
-    src = np.empty(F + U, np.int64)
-    src[:F] = frontier
-    src[F:] = new_buf[:U]
-    return ptr, local, (pos if keep_pos else None), src, ok
+        ok = _mark_frontier(frontier, work.scratch, base)
+        if ok:
+            run_chunks(sample, _output_chunks(ptr, 2 * num_threads), num_threads)  # a few per thread
+            U = _relabel_range(gid, work.scratch, base, local, new_buf, F, 0, 0, E)
+    return ptr, local, (pos if keep_pos else None), src[:F + U], ok
 
 
 # ---------------------------------------------------------------------------- induced subgraphs
