@@ -5,11 +5,10 @@ from typing import Optional
 
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F
 
 from ..sparse.ops import spmm
 from .graph_views import GraphLike, check_layer_input, gcn_normalized, with_self_loops
-from .input_linear import input_linear
+from .input_linear import dense_linear, input_linear
 
 __all__ = ["GCNConv"]
 
@@ -75,7 +74,7 @@ class GCNConv(nn.Module):
             g = graph if edge_weight is None else graph.with_value(edge_weight)
             g, w = (with_self_loops(g) if self.add_self_loops else g), None
         if not self._transform_first(x):  # the bias rides along in one addmm
-            return F.linear(spmm(g, x, "sum", w), self.lin.weight, self.bias)
+            return dense_linear(spmm(g, x, "sum", w), self.lin.weight, self.bias)
         out = spmm(g, input_linear(x, self.lin.weight), "sum", w)
         return out if self.bias is None else out + self.bias
 

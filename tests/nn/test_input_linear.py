@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 from graphssl.nn import MLP, GATConv, GCNConv, SAGEConv
 from graphssl.nn.mlp import GraphLinear
-from graphssl.nn.input_linear import MIN_WIDTH, input_linear, mostly_zero, nonzero_rows
+from graphssl.nn.input_linear import MIN_HUGE_OUTPUT, MIN_WIDTH, dense_linear, input_linear, mostly_zero, nonzero_rows
 from graphssl.sparse import Graph
 
 
@@ -43,6 +43,29 @@ def test_input_linear_matches_the_dense_product_and_its_gradients(bias, dtype):
     torch.testing.assert_close(grads[0], w.grad)
     if bias:
         torch.testing.assert_close(grads[1], b.grad)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_large_dense_products_match_f_linear_with_all_gradients(bias, dtype):
+    g = torch.Generator().manual_seed(5)
+    rows = MIN_HUGE_OUTPUT // 16  # exactly the threshold with 16 outputs
+    x = torch.randn(rows, 8, dtype=dtype, generator=g, requires_grad=True)
+    w = torch.randn(16, 8, dtype=dtype, generator=g, requires_grad=True)
+    b = torch.randn(16, dtype=dtype, generator=g, requires_grad=True) if bias else None
+    upstream = torch.randn(rows, 16, dtype=dtype, generator=g)
+    params = (x, w) + ((b,) if bias else ())
+    got = dense_linear(x, w, b)
+    assert type(got.grad_fn).__name__ == "_HugePageLinearBackward"  # the huge-page path ran
+    grads = torch.autograd.grad((got * upstream).sum(), params)
+    ref = F.linear(x, w, b)
+    ref_grads = torch.autograd.grad((ref * upstream).sum(), params)
+    torch.testing.assert_close(got, ref)
+    for a, r in zip(grads, ref_grads):
+        torch.testing.assert_close(a, r)
+    small = dense_linear(x[:10], w, b)  # below the threshold: F.linear itself
+    assert type(small.grad_fn).__name__ != "_HugePageLinearBackward"
+    torch.testing.assert_close(small, ref[:10])
 
 
 @pytest.mark.parametrize("bias", [False, True])
