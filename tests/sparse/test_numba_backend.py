@@ -91,19 +91,21 @@ def test_spmm_rows_are_rows_of_the_full_product(dtype, H, vkind):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("H,vkind", [(1, None), (1, "e1"), (3, "e1"), (3, "eh")])
-def test_column_blocked_spmm_matches_torch(dtype, H, vkind, monkeypatch):
+@pytest.mark.parametrize("H,vkind,blocks", [(1, None, 4), (1, "e1", 2), (3, "e1", 4), (3, "eh", 2)])
+def test_column_blocked_spmm_matches_torch(dtype, H, vkind, blocks, monkeypatch):
     import graphssl.sparse.backends.numba_backend as nb
     rowptr, col = _awkward_csr(300, 200, seed=11 + H)
     g = torch.Generator().manual_seed(5)
     x = torch.randn(200, H, 64, generator=g, dtype=dtype)  # wide enough to outweigh the layout
-    # small blocks (about 4 for x, 6 for the backward's gradient), so a small graph is blocked
-    monkeypatch.setattr(nb, "_BLOCK_BYTES", x.numel() * x.element_size() // 4)
+    # a block size small enough for a small graph to be blocked: x is 4 or 1.5 block sizes
+    # (4 blocks, or 2), the backward's gradient 6 or 2.25 (4 blocks either way)
+    monkeypatch.setattr(nb, "_BLOCK_BYTES", x.numel() * x.element_size() * 2 // (3 if blocks == 2 else 8))
     monkeypatch.setattr(nb, "_SERIAL_BELOW", 1)  # and runs on every thread
     value = _value(vkind, col.numel(), H, dtype, g)
     cache = {}
     got = NB.spmm_sum(rowptr, col, value, x, cache=cache)
-    assert any(k[0] == "numba.column_blocks" for k in cache)  # the blocked path ran, its layout kept
+    # the blocked path ran, its layout kept
+    assert [k[1] for k in cache if k[0] == "numba.column_blocks"] == [blocks]
     torch.testing.assert_close(got, TB.spmm_sum(rowptr, col, value, x), **_tol(dtype))
     torch.testing.assert_close(NB.spmm_sum(rowptr, col, value, x, cache=cache), got, rtol=0, atol=0)
     # through the op: forward and backward (the transpose's blocks) against the torch backend
@@ -126,6 +128,28 @@ def test_column_blocked_spmm_matches_torch(dtype, H, vkind, monkeypatch):
     torch.testing.assert_close(NB.spmm_sum(rowptr, col, None, narrow, cache=kept),
                                TB.spmm_sum(rowptr, col, None, narrow), **_tol(dtype))
     assert not kept
+
+
+def test_blocked_spmm_keeps_reordered_edge_weights_only_while_they_are_unchanged(monkeypatch):
+    import graphssl.sparse.backends.numba_backend as nb
+    rowptr, col = _awkward_csr(300, 200, seed=4)
+    g = torch.Generator().manual_seed(6)
+    x = torch.randn(200, 1, 64, generator=g)
+    monkeypatch.setattr(nb, "_BLOCK_BYTES", x.numel() * x.element_size() // 4)
+    value = torch.rand(col.numel(), 1, generator=g)  # one weight per edge, as backends get it
+    cache = {}
+
+    def check(v, xs=x):
+        torch.testing.assert_close(NB.spmm_sum(rowptr, col, v, xs, cache=cache),
+                                   TB.spmm_sum(rowptr, col, v.to(xs.dtype), xs))
+
+    check(value)
+    assert any(k[0] == "numba.block_order_weights" for k in cache)  # kept for the next call
+    check(value)
+    value.mul_(-2.0)  # changed in place: reordered again
+    check(value)
+    check(torch.rand(col.numel(), 1, generator=g))  # another tensor
+    check(value, x.double())  # the same weights, converted for other features
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

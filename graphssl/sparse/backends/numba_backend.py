@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from typing import Optional, Tuple
 
 import numba
@@ -47,13 +48,16 @@ _SERIAL_BELOW = 1 << 18
 # Software prefetch: how many edges ahead, and at most how many 64-byte lines of a row.
 _PREFETCH_EDGES = 8
 _PREFETCH_LINES = 16
-# Column blocking of sum-SpMM: source features larger than this are split into blocks of
-# at most this size (at most _MAX_BLOCKS of them), and each thread walks its rows once per
-# block, so the block's rows stay in the last-level cache. Measured on 2 cores, an
-# ogbn-arxiv-sized graph (2.33M edges): width 64 (3 blocks) 41-44 -> 26-33 ms, width 128
-# (6 blocks) 83-88 -> 63-67 ms; 16 blocks were slower than none.
+# Column blocking of sum-SpMM: source features larger than _BLOCK_BYTES are split into
+# blocks of source rows (two blocks up to twice that size, else _MAX_BLOCKS), and each
+# thread walks its rows once per block, so more of the block's rows stay in the last-level
+# cache, at the price of one more pass over the output per block. Measured on 2 cores
+# (32 MB L3), an ogbn-arxiv-sized graph (2.33M edges), ms unblocked -> blocked: width 32
+# (2 blocks) 15-16 -> 13.5; width 64 (4) 30-37 -> 18-20; width 128 (4) 57-65 -> 38-44
+# (6 blocks 43-47, 8 blocks 51-55); width 256 (4) 120-127 -> 101-106; width 512 (4)
+# 244-260 -> 227-238.
 _BLOCK_BYTES = 16 << 20
-_MAX_BLOCKS = 8
+_MAX_BLOCKS = 4
 
 if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":
     numba.config.THREADING_LAYER = "workqueue"
@@ -206,12 +210,12 @@ def _spmm_sum_blocked_kernel(bptr, col, val, se, sh, x, out, bounds, ahead):  # 
     for t in prange(bounds.shape[0] - 1):
         lo = bounds[t]
         hi = bounds[t + 1]
-        for r in range(lo, hi):
-            for h in range(H):
-                for d in range(D):
-                    out[r, h, d] = 0.0
         for b in range(B):
             for r in range(lo, hi):
+                if b == 0:  # zeroed as the first block reaches it: no pass of its own
+                    for h in range(H):
+                        for d in range(D):
+                            out[r, h, d] = 0.0
                 _add_edges(out, r, x, col, val, se, sh, bptr[b, r], bptr[b, r + 1], ahead, row_bytes, lines)
 
 
@@ -378,13 +382,30 @@ def _column_layout(rp: np.ndarray, col: Tensor, xf: Tensor, cache: dict):
     the features are small enough for the cache, too large for few blocks to help, or so
     narrow that the layout (two int64 per edge) would outweigh them."""
     x_bytes = xf.numel() * xf.element_size()
-    blocks = -(-x_bytes // _BLOCK_BYTES)
-    if not 2 <= blocks <= _MAX_BLOCKS or col.numel() == 0 or 16 * col.numel() + 8 * blocks * rp.shape[0] > x_bytes:
+    blocks = 2 if x_bytes <= 2 * _BLOCK_BYTES else _MAX_BLOCKS
+    if x_bytes <= _BLOCK_BYTES or col.numel() == 0 or 16 * col.numel() + 8 * blocks * rp.shape[0] > x_bytes:
         return None
     key = ("numba.column_blocks", blocks, xf.size(0))
     if key not in cache:
         cache[key] = _column_blocks(rp, _index(col), xf.size(0), blocks)
     return cache[key]
+
+
+def _block_order_weights(value: Tensor, val: np.ndarray, perm: np.ndarray, cache: dict) -> np.ndarray:
+    """``val`` (the weights of ``value``) in the column blocks' edge order. With one weight
+    per edge (a normalised graph's, reused every call) the result is kept in ``cache`` for
+    as long as ``value`` lives unchanged; per-head weights (attention, new every call) are
+    reordered each time."""
+    if val.shape[1] != 1:
+        return val[perm]
+    key = ("numba.block_order_weights", id(perm))
+    kept = cache.get(key)
+    if (kept is not None and kept[0] is perm and kept[1]() is value and kept[2] == value._version
+            and kept[3] == val.dtype):
+        return kept[4]
+    ordered = val[perm]
+    cache[key] = (perm, weakref.ref(value), value._version, val.dtype, ordered)
+    return ordered
 
 
 # ---------------------------------------------------------------------------- backend
@@ -413,7 +434,7 @@ class NumbaBackend(Backend):
         if blocks is not None:
             bptr, perm, col_b = blocks
             if se:  # the weights in the blocks' edge order
-                val = val[perm]
+                val = _block_order_weights(value, val, perm, cache)
             bounds = _row_chunks(rp, numba.get_num_threads())
             with _LAUNCH:
                 _spmm_sum_blocked_kernel(bptr, col_b, val, se, sh, _view(xf), out.numpy(), bounds, _PREFETCH_EDGES)
