@@ -9,10 +9,11 @@ Relabelling: the caller keeps one ``int32 [N]`` scratch array and reuses it acro
 calls, so a call's cost is proportional to the sample, not to ``N``. The induced-subgraph
 kernel resets the entries it marked (to ``UNSEEN``) before it returns; the neighbour
 sampler's :class:`Workspace` skips the reset by numbering each call's nodes above the
-last call's (entries below the call's base are stale). Sampling runs in parallel over rows; relabelling is one serial pass in edge order (new
-nodes numbered by first occurrence, deterministic), made fast by prefetching the scratch
-entries of the edges ahead. On large layers the relabelling of the rows already sampled
-runs beside the sampling of the rest (:class:`_Pipeline`), in the same order.
+last call's (entries below the call's base are stale). Sampling runs in parallel over
+rows; relabelling is one serial pass in edge order (new nodes numbered by first
+occurrence, deterministic), made fast by prefetching the scratch entries of the edges
+ahead. On large layers the relabelling of the rows already sampled runs beside the
+sampling of the rest (:class:`_Pipeline`), in the same order.
 
 Parallelism: the kernels are serial, release the GIL, and work on a range of rows
 (walks, seeds); :func:`run_chunks` runs the ranges on a small thread pool. Waiting on a
@@ -472,12 +473,12 @@ def sample_layer(rowptr: np.ndarray, col: np.ndarray, frontier: np.ndarray, fano
     if num_threads > 1 and E >= _PIPELINE_EDGES:
         # chunks small enough for the relabelling to follow the sampling closely
         bounds = _output_chunks(ptr, int(min(_PIPELINE_CHUNKS, max(2 * num_threads, E // _PIPELINE_EDGES_PER_CHUNK))))
-        ok = True
+        ok, marked = True, False
 
         def relabel(lo: int, hi: int) -> None:
-            nonlocal U, ok
-            if lo == 0:  # the frontier's ids first, beside the sampling of the next chunks
-                ok = _mark_frontier(frontier, work.scratch, base)
+            nonlocal U, ok, marked
+            if not marked:  # the frontier's ids first, beside the sampling of the next chunks
+                ok, marked = _mark_frontier(frontier, work.scratch, base), True
             if ok:
                 U = _relabel_range(gid, work.scratch, base, local, new_buf, F, U, int(ptr[lo]), int(ptr[hi]))
 
