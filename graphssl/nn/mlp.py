@@ -8,7 +8,7 @@ from torch import Tensor, nn
 from .activation import create_activation
 from .dropout import dropout
 from .graph_views import GraphLike, check_layer_input
-from .input_linear import input_linear
+from .input_linear import dense_linear, input_linear
 from .norm import create_norm
 
 __all__ = ["MLP", "GraphLinear"]
@@ -61,7 +61,7 @@ class MLP(nn.Module):
         if x.size(-1) != self.in_dim:
             raise ValueError(f"MLP expects {self.in_dim} input features, got {x.size(-1)}")
         for i, lin in enumerate(self.lins):
-            x = input_linear(x, lin.weight, lin.bias) if i == 0 else lin(x)
+            x = (input_linear if i == 0 else dense_linear)(x, lin.weight, lin.bias)
             if i < len(self.acts):
                 x = self.acts[i](self.norms[i](x))
                 if i < len(self.lins) - 1:
