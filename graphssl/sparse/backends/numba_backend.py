@@ -379,8 +379,8 @@ _ONE = {torch.float32: np.ones((1, 1), np.float32), torch.float64: np.ones((1, 1
 
 def _column_layout(rp: np.ndarray, col: Tensor, xf: Tensor, cache: dict):
     """The column blocks of the graph for features ``xf`` (cached in ``cache``), or None when
-    the features are small enough for the cache, too large for few blocks to help, or so
-    narrow that the layout (two int64 per edge) would outweigh them."""
+    the features are small enough for the cache (at most ``_BLOCK_BYTES``) or so narrow that
+    the layout (two int64 per edge) would outweigh them."""
     x_bytes = xf.numel() * xf.element_size()
     blocks = 2 if x_bytes <= 2 * _BLOCK_BYTES else _MAX_BLOCKS
     if x_bytes <= _BLOCK_BYTES or col.numel() == 0 or 16 * col.numel() + 8 * blocks * rp.shape[0] > x_bytes:
