@@ -372,15 +372,15 @@ class _Pipeline:
             raise self.error
 
 
-def new_scratch(num_nodes: int) -> np.ndarray:
-    """An ``int32 [num_nodes]`` scratch of ``UNSEEN``.
+def new_scratch(num_nodes: int, fill: int = UNSEEN) -> np.ndarray:
+    """An ``int32 [num_nodes]`` scratch of ``fill`` (``UNSEEN`` by default).
 
     Raises:
         ValueError: a graph too large for int32 ids.
     """
     if num_nodes >= UNSEEN:
         raise ValueError(f"the samplers handle graphs of up to {UNSEEN - 1} nodes, got {num_nodes}")
-    return np.full(num_nodes, UNSEEN, np.int32)
+    return np.full(num_nodes, fill, np.int32)
 
 
 class Workspace:
@@ -394,9 +394,7 @@ class Workspace:
     """
 
     def __init__(self, num_nodes: int) -> None:
-        if num_nodes >= UNSEEN:
-            raise ValueError(f"the samplers handle graphs of up to {UNSEEN - 1} nodes, got {num_nodes}")
-        self.scratch = np.full(num_nodes, -1, np.int32)
+        self.scratch = new_scratch(num_nodes, -1)
         self.base = 0
         self._bufs = {}
 
