@@ -141,3 +141,50 @@ def pyg_graphmae(in_dim: int, m: Dict):
             return sce_loss(rec[mask], x[mask], m["alpha"])
 
     return PyGGraphMAE()
+
+
+def pyg_grace(in_dim: int, m: Dict):
+    """GRACE as its paper describes it, built from PyG's GCNConv: two GCN layers
+    (``in -> hidden_dim -> out_dim``, the activation after each), a Linear-ELU-Linear
+    projector, each view dropping directed edges (``dropout_edge``) and masking feature
+    columns, NT-Xent with intra- and inter-view negatives on the full N x N similarities.
+    ``m`` is the method section of a graphssl GRACE config; ``loss(x, edge_index,
+    generator)`` and ``embed(x, edge_index)``."""
+    import torch
+    import torch.nn.functional as F
+    from torch_geometric.nn import GCNConv
+
+    def activation(width: int):
+        return torch.nn.PReLU(width) if m["activation"] == "prelu" else torch.nn.ReLU()
+
+    class PyGGRACE(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.convs = torch.nn.ModuleList([GCNConv(in_dim, m["hidden_dim"]), GCNConv(m["hidden_dim"], m["out_dim"])])
+            self.acts = torch.nn.ModuleList([activation(m["hidden_dim"]), activation(m["out_dim"])])
+            self.fc1 = torch.nn.Linear(m["out_dim"], m["proj_dim"])
+            self.fc2 = torch.nn.Linear(m["proj_dim"], m["out_dim"])
+
+        def embed(self, x, edge_index):
+            for conv, act in zip(self.convs, self.acts):
+                x = act(conv(x, edge_index))
+            return x
+
+        def _view(self, x, edge_index, drop_edge: float, drop_feature: float, generator):
+            keep = torch.rand(edge_index.size(1), generator=generator) >= drop_edge
+            columns = torch.rand(x.size(1), generator=generator) < drop_feature
+            x = x.clone()
+            x[:, columns] = 0.0
+            return F.normalize(self.fc2(F.elu(self.fc1(self.embed(x, edge_index[:, keep])))))
+
+        def loss(self, x, edge_index, generator):
+            (de1, de2), (df1, df2) = m["drop_edge_rates"], m["drop_feature_rates"]
+            h1 = self._view(x, edge_index, de1, df1, generator)
+            h2 = self._view(x, edge_index, de2, df2, generator)
+
+            def one_way(a, b):
+                within, between = torch.exp(a @ a.t() / m["tau"]), torch.exp(a @ b.t() / m["tau"])
+                return -torch.log(between.diag() / (within.sum(1) + between.sum(1) - within.diag()))
+            return 0.5 * (one_way(h1, h2) + one_way(h2, h1)).mean()
+
+    return PyGGRACE()
