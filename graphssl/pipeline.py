@@ -12,7 +12,7 @@ from torch import Tensor
 
 from .eval import linear_probe, logistic_regression, mean_std, ogb_eval_metric, rankme, svm_cross_validation
 from .loader import GraphLoader
-from .methods import SSLMethod, build_method
+from .methods import SSLMethod, build_method, check_level
 from .sparse import Graph, GraphItem
 from .distributed import is_main_process
 from .train import Trainer, seed_everything
@@ -174,6 +174,7 @@ def pretrain_node(ds: Any, method_name: str, cfg: Dict[str, Any], seed: int,
     Under DDP (``torchrun``) every rank trains; only rank 0 embeds and probes (the other
     ranks return NaN scores and no embeddings).
     """
+    check_level(method_name, "node")
     t0 = time.perf_counter()
     seed_everything(seed)
     graph, x = prepare(ds.graph, ds.x, cfg.get("data", {}))
@@ -245,10 +246,12 @@ def _embed_graphs(method: SSLMethod, ds: Any, batch_size: int, device) -> Tensor
 def pretrain_graph(ds: Any, method_name: str, cfg: Dict[str, Any], seed: int,
                    device: Union[str, torch.device] = "cpu", progress: bool = False) -> RunResult:
     """Pretrain ``method_name`` on a graph-classification dataset in mini-batches, pool the
-    node embeddings per graph and score them with SVM 10-fold cross-validation.
+    node embeddings per graph (the method's ``embed`` does) and score them with SVM 10-fold
+    cross-validation.
 
     ``cfg["train"]`` may hold ``loss_patience`` as in :func:`pretrain_node` (on the mean
     batch loss of each epoch)."""
+    check_level(method_name, "graph")
     t0 = time.perf_counter()
     seed_everything(seed)
     data_cfg = cfg.get("data", {})
@@ -266,6 +269,10 @@ def pretrain_graph(ds: Any, method_name: str, cfg: Dict[str, Any], seed: int,
     trainer.fit(batches)
     train_s = time.perf_counter() - t1
     emb = _embed_graphs(method, ds, batch_size, device)
+    if emb.dim() != 2 or emb.size(0) != len(ds):
+        raise ValueError(f"method {method_name!r} returned embeddings of shape {tuple(emb.shape)} for {len(ds)} "
+                         "graphs: it embeds nodes, not graphs, with this configuration (a graph-level setting, "
+                         "such as MVGRL's level: graph, or a pooling readout is needed)")
     y = torch.stack([torch.as_tensor(s.y).reshape(()) for s in ds])
     probe = cfg.get("probe", {})
     svm_kw = {k: probe[k] for k in ("c_grid", "folds") if k in probe}  # the rest is the node probe's

@@ -1,7 +1,7 @@
 """SSL methods (encoder + augmenters + loss) behind one interface and a name registry."""
 import importlib
 
-from .base import METHODS, GraphInput, SSLMethod, build_method, register_method
+from .base import METHODS, GraphInput, SSLMethod, build_method, check_level, register_method
 from .graphmae import GraphMAE, GraphMAE2
 from .graphcl import GRAPHCL_AUGMENTATIONS, GraphCL, graphcl_loss
 from .infograph import InfoGraph, InfoGraphEncoder
@@ -12,7 +12,7 @@ from .bgrl import BGRL
 from .mvgrl import MVGRL
 from .cca_ssg import CCASSG
 
-__all__ = ["SSLMethod", "GraphInput", "METHODS", "register_method", "build_method", "SGC", "GraphMAE",
+__all__ = ["SSLMethod", "GraphInput", "METHODS", "register_method", "build_method", "check_level", "SGC", "GraphMAE",
            "GraphMAE2", "GraphCL", "GRAPHCL_AUGMENTATIONS", "graphcl_loss", "InfoGraph", "InfoGraphEncoder",
            "DGI", "GRACE", "GCA", "BGRL", "MVGRL", "CCASSG"]
 

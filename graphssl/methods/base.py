@@ -1,7 +1,7 @@
 """The interface every SSL method implements, and the method registry."""
 from __future__ import annotations
 
-from typing import Any, Optional, Protocol
+from typing import Any, Optional, Protocol, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -9,7 +9,7 @@ from torch import Tensor, nn
 from ..registry import Registry
 from ..sparse import Graph
 
-__all__ = ["GraphInput", "SSLMethod", "METHODS", "register_method", "build_method"]
+__all__ = ["GraphInput", "SSLMethod", "METHODS", "register_method", "build_method", "check_level"]
 
 
 class GraphInput(Protocol):
@@ -33,6 +33,10 @@ class SSLMethod(nn.Module):
     #: The method's own random generator (masks, augmentations), or None for the global
     #: RNG; checkpoints save and restore its state.
     generator: Optional[torch.Generator] = None
+    #: What :meth:`embed` can return: ``"node"`` (one row per node of a graph) and/or
+    #: ``"graph"`` (one row per graph of a batch). The pipelines refuse a dataset of a level
+    #: the method lacks before training, naming both.
+    levels: Tuple[str, ...] = ("node", "graph")
 
     def loss(self, data: GraphInput) -> Tensor:
         """The self-supervised loss on ``data`` (a scalar tensor)."""
@@ -74,3 +78,15 @@ def build_method(name: str, in_dim: int, **config: Any) -> SSLMethod:
         return cls(in_dim=in_dim, **config)
     except TypeError as e:  # unexpected keyword: name it instead of a bare TypeError
         raise ValueError(f"bad config for method {name!r}: {e}") from None
+
+
+def check_level(name: str, level: str) -> None:
+    """Raise ``ValueError`` when the method registered as ``name`` cannot embed at ``level``
+    (``"node"`` or ``"graph"``), naming the methods that can."""
+    cls = METHODS.get(name)
+    if level in getattr(cls, "levels", ("node", "graph")):
+        return
+    able = sorted(n for n in METHODS.names() if level in getattr(METHODS.get(n), "levels", ()))
+    kind = "node-classification" if level == "node" else "graph-classification"
+    raise ValueError(f"method {name!r} embeds {'/'.join(cls.levels)}s only, and this is a {kind} dataset; "
+                     f"methods that embed {level}s: {', '.join(able)}")

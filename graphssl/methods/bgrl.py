@@ -65,6 +65,8 @@ class BGRL(SSLMethod):
         ValueError: a rate or momentum outside its range, an unknown layer/norm/activation.
     """
 
+    levels = ("node",)
+
     def __init__(self, in_dim: int, hidden_dim: int = 512, out_dim: int = 256, num_layers: int = 2,
                  encoder: str = "gcn", norm: Optional[str] = "batchnorm", activation: str = "prelu",
                  predictor_hidden_dim: int = 512, drop_edge_rates: RatePair = (0.4, 0.1),

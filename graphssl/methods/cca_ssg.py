@@ -42,6 +42,8 @@ class CCASSG(SSLMethod):
         ValueError: a rate outside ``[0, 1)``, negative ``lam``, unknown layer/activation.
     """
 
+    levels = ("node",)
+
     def __init__(self, in_dim: int, hidden_dim: int = 512, out_dim: int = 512, num_layers: int = 2,
                  encoder: str = "gcn", activation: str = "relu", norm: Optional[str] = None,
                  drop_edge_rates: RatePair = 0.4, drop_feature_rates: RatePair = 0.1, lam: float = 1e-3,

@@ -79,6 +79,8 @@ class DGI(SSLMethod):
         ValueError: bad widths, an unknown layer or activation name, dropout outside [0, 1).
     """
 
+    levels = ("node",)
+
     def __init__(self, in_dim: int, hidden_dim: int = 512, num_layers: int = 1, encoder: str = "gcn",
                  activation: str = "prelu", dropout: float = 0.0, seed: Optional[int] = None) -> None:
         super().__init__()

@@ -52,6 +52,8 @@ class GRACE(SSLMethod):
             centrality name.
     """
 
+    levels = ("node",)
+
     default_adaptive: Optional[str] = None
 
     def __init__(self, in_dim: int, hidden_dim: int = 256, out_dim: int = 128, proj_dim: int = 128,

@@ -174,6 +174,8 @@ class GraphCL(SSLMethod):
         ValueError: bad encoder arguments, an unknown augmentation, ``tau <= 0``.
     """
 
+    levels = ("graph",)
+
     def __init__(self, in_dim: int, hidden_dim: int = 32, num_layers: int = 3, conv: str = "gin",
                  norm: Optional[str] = "batchnorm", activation: str = "relu", pooling: str = "sum",
                  augment_1: AugmentationSpec = None, augment_2: AugmentationSpec = "random2", tau: float = 0.2,

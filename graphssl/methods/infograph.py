@@ -176,6 +176,8 @@ class InfoGraph(SSLMethod):
         ValueError: bad encoder arguments or a negative ``gamma``.
     """
 
+    levels = ("graph",)
+
     def __init__(self, in_dim: int, hidden_dim: int = 32, num_layers: int = 3, conv: str = "gin",
                  norm: Optional[str] = "batchnorm", activation: str = "relu", pooling: str = "sum",
                  prior: bool = False, gamma: float = 0.1, seed: Optional[int] = None) -> None:

@@ -23,6 +23,8 @@ class SGC(SSLMethod):
         hops: number of propagation steps ``K`` (>= 0).
     """
 
+    levels = ("node",)
+
     trainable = False
 
     def __init__(self, in_dim: int, hops: int = 2) -> None:

@@ -238,6 +238,8 @@ class ParetoGNN(MultiTask):
         as :class:`MultiTask`, with ParetoGNN's tasks and weighting as defaults.
     """
 
+    levels = ("node",)
+
     def __init__(self, encoder: Union[nn.Module, Mapping[str, Any], None] = None,
                  tasks: Sequence[TaskSpec] = PARETOGNN_TASKS,
                  weighting: Union[str, Mapping[str, Any], Weighting] = "mgda",
