@@ -25,6 +25,13 @@ runs R times, alternating, and its median round is reported (the machine may be 
 a slow spell then hits every implementation alike). ``ratio_to_best_peer`` is the best
 peer's time divided by this row's time (above 1: faster than every peer).
 
+``--dims 64,128,256`` runs the whole set at each width in turn; ``--nodes 2000000 --edges
+60000000`` is the large graph (dataset ``random-<nodes>n-<edges>e``). An implementation that
+needs more memory than there is gets ``"status": "out_of_memory"`` rows (what it failed to
+allocate) and the run goes on: on Linux the process caps its data memory at what is
+available when it starts (``--memory-limit-gb``), so an allocation fails in Python instead
+of the kernel killing the run.
+
 ``--device cuda`` runs every implementation on the GPU (DGL too, if its environment has a
 CUDA build) and measures the yardstick as a device-to-device copy: the achievable peak
 of the GPU's memory bandwidth.
@@ -33,10 +40,13 @@ Examples:
   python benchmarks/bench_core.py                 # full size, table
   python benchmarks/bench_core.py --json --quick  # small graph, JSON lines
   python benchmarks/bench_core.py --device cuda   # on the GPU
+  python benchmarks/bench_core.py --json --nodes 2000000 --edges 60000000 --dims 64,128,256 --repeats 1
 """
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import json
 import os
 import statistics
@@ -77,6 +87,42 @@ def time_ms(fn: Callable[[], object], repeats: int, warmup: int = 2, device: str
     return 1e3 * statistics.median(times)
 
 
+_OOM_MARKERS = ("can't allocate memory", "out of memory", "not enough memory", "bad_alloc", "cannot allocate")
+
+
+def is_out_of_memory(e: BaseException) -> bool:
+    """Whether ``e`` is an allocation failure (host memory under ``--memory-limit-gb``, or
+    the GPU's)."""
+    return isinstance(e, MemoryError) or any(m in str(e).lower() for m in _OOM_MARKERS)
+
+
+def out_of_memory_row(bench: str, reason: str, **extra) -> Dict:
+    """The row of a bench whose implementation ran out of memory (``reason``: what it failed
+    to allocate). Call it after leaving the ``except`` block, so that the failed call's
+    tensors, held by the traceback, are freed before the next bench."""
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return {"bench": bench, **extra, "status": "out_of_memory", "reason": reason}
+
+
+def _oom_reason(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+
+
+def timed(bench: str, fn: Callable[[], object], repeats: int, warmup: int = 2, device: str = "cpu",
+          **extra) -> Dict:
+    """``{"bench", "ms", **extra}`` from :func:`time_ms`, or an ``out_of_memory`` row when an
+    allocation fails (other errors propagate)."""
+    try:
+        return {"bench": bench, **extra, "ms": time_ms(fn, repeats, warmup, device)}
+    except (RuntimeError, MemoryError) as e:
+        if not is_out_of_memory(e):
+            raise
+        reason = _oom_reason(e)
+    return out_of_memory_row(bench, reason, **extra)
+
+
 def attention_rows(gat: torch.nn.Module, gat_forward: Callable[[], torch.Tensor], grad: torch.Tensor,
                    mae: torch.nn.Module, mae_loss: Callable[[], torch.Tensor], repeats: int,
                    device: str = "cpu") -> List[Dict]:
@@ -92,8 +138,8 @@ def attention_rows(gat: torch.nn.Module, gat_forward: Callable[[], torch.Tensor]
         opt.zero_grad(set_to_none=True)
         mae_loss().backward()
         opt.step()
-    return [{"bench": "gat_layer_fwd_bwd", "ms": time_ms(gat_step, repeats, device=device)},
-            {"bench": "graphmae_step", "ms": time_ms(mae_step, repeats, warmup=1, device=device)}]
+    return [timed("gat_layer_fwd_bwd", gat_step, repeats, device=device),
+            timed("graphmae_step", mae_step, repeats, warmup=1, device=device)]
 
 
 def spmm_bytes(num_dst: int, num_edges: int, dim: int, itemsize: int = 4, weighted: bool = False) -> int:
@@ -110,6 +156,49 @@ def memcopy_gbs(mib: int, repeats: int, device: str = "cpu") -> Dict:
     ms = time_ms(lambda: b.copy_(a), repeats, device=device)
     return {"bench": "memcopy", "impl": "torch", "metric": "GB/s", "value": round(2 * a.numel() * 4 / ms / 1e6, 2),
             "ms": round(ms, 2), "bytes": 2 * a.numel() * 4}
+
+
+def _meminfo_kib(path: str, key: str) -> Optional[int]:
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def limit_host_memory(gb: Optional[float]) -> Optional[float]:
+    """Cap this process's (and its children's) data memory with ``RLIMIT_DATA`` so that an
+    implementation which needs more than the machine has fails to allocate (reported as
+    ``out_of_memory``) instead of being killed by the kernel with every result lost.
+
+    ``gb``: the cap in GB above what the process holds now; None: the memory available now
+    (``MemAvailable``); 0: no cap. Returns the cap set in GB, or None (no cap, or not Linux)."""
+    if gb == 0:
+        return None
+    try:
+        import resource
+    except ImportError:  # not on every platform
+        return None
+    if gb is None:
+        available = _meminfo_kib("/proc/meminfo", "MemAvailable")
+        if available is None:
+            return None
+        gb = available * 1024 / 1e9
+    held = (_meminfo_kib("/proc/self/status", "VmData") or 0) * 1024
+    cap = int(held + gb * 1e9)
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    return round(gb, 1)
+
+
+def dataset_name(nodes: int, edges: int) -> str:
+    """``random-arxiv-size`` for the default graph, else ``random-<nodes>n-<edges>e``."""
+    return DATASET if (nodes, edges) == (169_343, 2_332_486) else f"random-{nodes}n-{edges}e"
 
 
 def _loadavg() -> Optional[float]:
@@ -136,13 +225,13 @@ def run_graphssl(src, dst, nodes: int, dim: int, repeats: int, device: str = "cp
     x = _features(nodes, dim, device)
     grad = _grad_like((nodes, dim), device=device)
     backend = get_backend(x).name
-    rows = [{"bench": "spmm_fwd", "ms": time_ms(lambda: spmm(g, x), repeats, device=device)}]
+    rows = [timed("spmm_fwd", lambda: spmm(g, x), repeats, device=device)]
     xr = x.clone().requires_grad_()
 
     def fwd_bwd():
         xr.grad = None
         spmm(g, xr).backward(grad)
-    rows.append({"bench": "spmm_fwd_bwd", "ms": time_ms(fwd_bwd, repeats, device=device)})
+    rows.append(timed("spmm_fwd_bwd", fwd_bwd, repeats, device=device))
 
     # The library's layer: it normalises once per graph (cached) and picks the cheaper of
     # A (X W) and (A X) W for what needs a gradient, as DGL's GraphConv picks by width.
@@ -152,7 +241,7 @@ def run_graphssl(src, dst, nodes: int, dim: int, repeats: int, device: str = "cp
     def gcn():
         conv.zero_grad(set_to_none=True)
         conv(g, x).backward(grad)
-    rows.append({"bench": "gcn_layer_fwd_bwd", "ms": time_ms(gcn, repeats, device=device)})
+    rows.append(timed("gcn_layer_fwd_bwd", gcn, repeats, device=device))
     rows += _graphssl_attention(g, x, grad, dim, repeats, device)
     for r in rows:
         r.update(impl="graphssl", variant=f"backend={backend}")
@@ -182,13 +271,13 @@ def run_torch_csr(src, dst, nodes: int, dim: int, repeats: int, device: str = "c
     a = torch.sparse_csr_tensor(g.rowptr, g.col, torch.ones(g.num_edges, device=device), (nodes, nodes))
     x = _features(nodes, dim, device)
     grad = _grad_like((nodes, dim), device=device)
-    rows = [{"bench": "spmm_fwd", "ms": time_ms(lambda: torch.sparse.mm(a, x), repeats, device=device)}]
+    rows = [timed("spmm_fwd", lambda: torch.sparse.mm(a, x), repeats, device=device)]
     xr = x.clone().requires_grad_()
 
     def fwd_bwd():
         xr.grad = None
         torch.sparse.mm(a, xr).backward(grad)
-    rows.append({"bench": "spmm_fwd_bwd", "ms": time_ms(fwd_bwd, repeats, device=device)})
+    rows.append(timed("spmm_fwd_bwd", fwd_bwd, repeats, device=device))
     gn = g.gcn_norm()
     an = torch.sparse_csr_tensor(gn.rowptr, gn.col, gn.value, (nodes, nodes))
     torch.manual_seed(0)
@@ -198,7 +287,7 @@ def run_torch_csr(src, dst, nodes: int, dim: int, repeats: int, device: str = "c
     def gcn():  # aggregate first: x needs no gradient, so one sparse product (as DGL's order)
         lin.weight.grad = bias.grad = None
         (lin(torch.sparse.mm(an, x)) + bias).backward(grad)
-    rows.append({"bench": "gcn_layer_fwd_bwd", "ms": time_ms(gcn, repeats, device=device)})
+    rows.append(timed("gcn_layer_fwd_bwd", gcn, repeats, device=device))
     for r in rows:
         r.update(impl="torch-csr", variant="torch.sparse.mm(CSR)")
     return rows
@@ -229,13 +318,13 @@ def run_pyg(src, dst, nodes: int, dim: int, repeats: int, device: str = "cpu") -
     grad = _grad_like((nodes, dim), device=device)
     conv = SumAggregation()
     mp = f"MessagePassing(aggr=add) via {scatter}, torch_geometric {torch_geometric.__version__}"
-    rows = [{"bench": "spmm_fwd", "variant": mp, "ms": time_ms(lambda: conv(x, ei), repeats, device=device)}]
+    rows = [timed("spmm_fwd", lambda: conv(x, ei), repeats, device=device, variant=mp)]
     xr = x.clone().requires_grad_()
 
     def fwd_bwd():
         xr.grad = None
         conv(xr, ei).backward(grad)
-    rows.append({"bench": "spmm_fwd_bwd", "variant": mp, "ms": time_ms(fwd_bwd, repeats, device=device)})
+    rows.append(timed("spmm_fwd_bwd", fwd_bwd, repeats, device=device, variant=mp))
     for cached in (False, True):
         torch.manual_seed(0)
         gcn = GCNConv(dim, dim, cached=cached).to(device)
@@ -243,8 +332,8 @@ def run_pyg(src, dst, nodes: int, dim: int, repeats: int, device: str = "cpu") -
         def step():
             gcn.zero_grad(set_to_none=True)
             gcn(x, ei).backward(grad)
-        rows.append({"bench": "gcn_layer_fwd_bwd", "variant": f"GCNConv(cached={cached})",
-                     "ms": time_ms(step, repeats, warmup=1, device=device)})
+        rows.append(timed("gcn_layer_fwd_bwd", step, repeats, warmup=1, device=device,
+                          variant=f"GCNConv(cached={cached})"))
     from torch_geometric.nn import GATConv
     from torch_geometric.utils import add_self_loops, remove_self_loops
 
@@ -327,13 +416,13 @@ def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int, devi
             g.srcdata["h"] = h
             g.update_all(fn.copy_u("h", "m"), fn.sum("m", "o"))
             return g.dstdata["o"]
-    out = [{"bench": "spmm_fwd", "ms": time_ms(lambda: agg(x), repeats, device=device)}]
+    out = [timed("spmm_fwd", lambda: agg(x), repeats, device=device)]
     xr = x.clone().requires_grad_()
 
     def fwd_bwd():
         xr.grad = None
         agg(xr).backward(grad)
-    out.append({"bench": "spmm_fwd_bwd", "ms": time_ms(fwd_bwd, repeats, device=device)})
+    out.append(timed("spmm_fwd_bwd", fwd_bwd, repeats, device=device))
     gs = dgl.add_self_loop(dgl.remove_self_loop(g))
     torch.manual_seed(0)
     conv = GraphConv(dim, dim, norm="both", bias=True).to(device)
@@ -341,7 +430,7 @@ def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int, devi
     def step():
         conv.zero_grad(set_to_none=True)
         conv(gs, x).backward(grad)
-    out.append({"bench": "gcn_layer_fwd_bwd", "ms": time_ms(step, repeats, device=device)})
+    out.append(timed("gcn_layer_fwd_bwd", step, repeats, device=device))
     heads = GRAPHMAE_STEP["heads"]
     torch.manual_seed(0)
     gat = GATConv(dim, dim // heads, heads).to(device)
@@ -356,7 +445,8 @@ def dgl_worker(path: str, nodes: int, dim: int, repeats: int, threads: int, devi
 
 # ---------------------------------------------------------------------------- report
 def finish(rows: List[Dict], copy: Dict, nodes: int, edges: int, dim: int, device: str = "cpu") -> List[Dict]:
-    """Add dataset, device, ratio to the best peer, bandwidth and goal fields to every row."""
+    """Add dataset, device, ratio to the best peer, bandwidth and goal fields to every row
+    (a copy of ``copy``, the yardstick, is appended)."""
     goal_ratio, goal_bandwidth = GOALS[device]
     where = {"device": device}
     if device == "cuda":
@@ -367,7 +457,8 @@ def finish(rows: List[Dict], copy: Dict, nodes: int, edges: int, dim: int, devic
             best[r["bench"]] = min(best.get(r["bench"], float("inf")), r["ms"])
     nbytes = {"spmm_fwd": spmm_bytes(nodes, edges, dim), "spmm_fwd_bwd": 2 * spmm_bytes(nodes, edges, dim)}
     for r in rows:
-        r.update(dataset=DATASET, nodes=nodes, edges=edges, dim=dim, threads=torch.get_num_threads(), **where)
+        r.update(dataset=dataset_name(nodes, edges), nodes=nodes, edges=edges, dim=dim,
+                 threads=torch.get_num_threads(), **where)
         if "ms" not in r:
             continue
         ms = r["ms"]
@@ -385,8 +476,7 @@ def finish(rows: List[Dict], copy: Dict, nodes: int, edges: int, dim: int, devic
             if r["impl"] == "graphssl":
                 r.update(goal_bandwidth_fraction=goal_bandwidth,
                          meets_bandwidth_goal=r["bandwidth_fraction_of_copy"] >= goal_bandwidth)
-    copy.update(dataset=DATASET, threads=torch.get_num_threads(), **where)
-    return rows + [copy]
+    return rows + [dict(copy, dataset=dataset_name(nodes, edges), dim=dim, threads=torch.get_num_threads(), **where)]
 
 
 def print_table(rows: List[Dict]) -> None:
@@ -406,11 +496,60 @@ def print_table(rows: List[Dict]) -> None:
         print(f"{r['bench']:<18} {r['impl']:<10} {r['ms']:>9.2f} {ratio:>11} {bw:>7} {frac:>7}  {r.get('variant', '')}")
 
 
+def _import_runners(only) -> None:
+    """Import what the in-process implementations use."""
+    for module in ("graphssl.config", "graphssl.methods", "graphssl.nn", "graphssl.pipeline"):
+        importlib.import_module(module)
+    if "pyg" in only:
+        try:
+            importlib.import_module("torch_geometric.nn")
+        except ImportError:  # reported by run_pyg
+            pass
+
+
+def guarded(impl: str, runner: Callable[[], List[Dict]]) -> Callable[[], List[Dict]]:
+    """``runner`` whose allocation failure outside a timed bench (building its graph or
+    model) gives an ``out_of_memory`` row for every bench instead of an exception."""
+    def run() -> List[Dict]:
+        try:
+            return runner()
+        except (RuntimeError, MemoryError) as e:
+            if not is_out_of_memory(e):
+                raise
+            reason = _oom_reason(e)
+        return [out_of_memory_row(b, reason, impl=impl) for b in BENCHES]
+    return run
+
+
+def run_dim(src, dst, nodes: int, edges: int, dim: int, repeats: int, args, only, copy_mib: int) -> List[Dict]:
+    """Every implementation in ``only`` at width ``dim`` (alternating rounds), finished rows
+    with the memory-copy yardstick last."""
+    dev = args.device
+    load_start = _loadavg()
+    copy = memcopy_gbs(copy_mib, repeats, dev)
+    runners = {"graphssl": lambda: run_graphssl(src, dst, nodes, dim, repeats, dev),
+               "torch-csr": lambda: run_torch_csr(src, dst, nodes, dim, repeats, dev),
+               "pyg": lambda: run_pyg(src, dst, nodes, dim, repeats, dev),
+               "dgl": lambda: run_dgl(src, dst, nodes, dim, repeats, args.threads, args.dgl_python, dev)}
+    rows = run_rounds({k: guarded(k, f) for k, f in runners.items() if k in only}, args.rounds)
+    # The machine may be shared: copy again at the end and keep the faster copy (the
+    # stricter yardstick); the load averages say how busy the machine was.
+    again = memcopy_gbs(copy_mib, repeats, dev)
+    if again["value"] > copy["value"]:
+        copy = again
+    copy.update(loadavg_start=load_start, loadavg_end=_loadavg())
+    return finish(rows, copy, nodes, edges, dim, dev)
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--nodes", type=int, default=None, help="default 169343 (20000 with --quick)")
     p.add_argument("--edges", type=int, default=None, help="directed edges; default 2332486 (200000 with --quick)")
-    p.add_argument("--dim", type=int, default=128)
+    p.add_argument("--dim", type=int, default=128, help="feature width (see --dims)")
+    p.add_argument("--dims", default=None, help="comma-separated widths, each run in turn, e.g. 64,128,256")
+    p.add_argument("--memory-limit-gb", type=float, default=None,
+                   help="host memory an implementation may take before it is reported out_of_memory "
+                        "(default: what is available at the start; 0: no cap)")
     p.add_argument("--repeats", type=int, default=None, help="timed runs per bench; default 7 (3 with --quick)")
     p.add_argument("--threads", type=int, default=2)
     add_rounds_argument(p)
@@ -428,10 +567,16 @@ def main(argv: Optional[List[str]] = None) -> None:
     nodes = args.nodes or (20_000 if args.quick else 169_343)
     edges = args.edges if args.edges is not None else (200_000 if args.quick else 2_332_486)
     repeats = args.repeats or (3 if args.quick else 7)
-    if args.threads < 1 or repeats < 1 or args.dim < 1 or args.rounds < 1:
-        p.error("--threads, --repeats, --rounds and --dim must be >= 1")
-    if args.dim % GRAPHMAE_STEP["heads"]:
-        p.error(f"--dim must be a multiple of the GAT rows' {GRAPHMAE_STEP['heads']} heads, got {args.dim}")
+    try:
+        dims = [int(d) for d in args.dims.split(",")] if args.dims else [args.dim]
+    except ValueError:
+        p.error(f"--dims must be comma-separated integers, got {args.dims!r}")
+    if args.threads < 1 or repeats < 1 or min(dims) < 1 or args.rounds < 1:
+        p.error("--threads, --repeats, --rounds and every dim must be >= 1")
+    if any(d % GRAPHMAE_STEP["heads"] for d in dims):
+        p.error(f"every dim must be a multiple of the GAT rows' {GRAPHMAE_STEP['heads']} heads, got {dims}")
+    if args.memory_limit_gb is not None and args.memory_limit_gb < 0:
+        p.error(f"--memory-limit-gb must be >= 0, got {args.memory_limit_gb}")
     if args.device == "cuda" and not torch.cuda.is_available():
         p.error("--device cuda needs a CUDA GPU and a CUDA build of torch; none is available here")
     torch.set_num_threads(args.threads)
@@ -448,31 +593,22 @@ def main(argv: Optional[List[str]] = None) -> None:
     if unknown:
         p.error(f"unknown impl(s) in --only: {sorted(unknown)}; choose from graphssl, {', '.join(PEERS)}")
     copy_mib = args.copy_mib or (64 if args.quick else 1024)
-    load_start = _loadavg()
     dev = args.device
-    copy = memcopy_gbs(copy_mib, repeats, dev)
-    runners = {"graphssl": lambda: run_graphssl(src, dst, nodes, args.dim, repeats, dev),
-               "torch-csr": lambda: run_torch_csr(src, dst, nodes, args.dim, repeats, dev),
-               "pyg": lambda: run_pyg(src, dst, nodes, args.dim, repeats, dev),
-               "dgl": lambda: run_dgl(src, dst, nodes, args.dim, repeats, args.threads, args.dgl_python, dev)}
-    rows = run_rounds({k: f for k, f in runners.items() if k in only}, args.rounds)
-    # The machine may be shared: copy again at the end and keep the faster copy (the
-    # stricter yardstick); the load averages say how busy the machine was.
-    again = memcopy_gbs(copy_mib, repeats, dev)
-    if again["value"] > copy["value"]:
-        copy = again
-    copy.update(loadavg_start=load_start, loadavg_end=_loadavg())
-    rows = finish(rows, copy, nodes, edges, args.dim, dev)
-    if args.json:
-        for r in rows:
-            print(json.dumps(r), flush=True)
-    else:
-        where = torch.cuda.get_device_name() if dev == "cuda" else f"{args.threads} threads"
-        print(f"{DATASET}: {nodes} nodes, {edges} edges, dim {args.dim}, {where}, "
-              f"median of {repeats} (median of {args.rounds} rounds); "
-              f"load average {copy['loadavg_start']} -> {copy['loadavg_end']}")
-        print_table(rows)
-
+    _import_runners(only)  # before the cap: loading a shared library maps memory too
+    cap = limit_host_memory(args.memory_limit_gb) if dev == "cpu" else None
+    for dim in dims:
+        rows = run_dim(src, dst, nodes, edges, dim, repeats, args, only, copy_mib)
+        if cap is not None:
+            rows[-1]["memory_limit_gb"] = cap
+        if args.json:
+            for r in rows:
+                print(json.dumps(r), flush=True)
+        else:
+            where = torch.cuda.get_device_name() if dev == "cuda" else f"{args.threads} threads"
+            print(f"{dataset_name(nodes, edges)}: {nodes} nodes, {edges} edges, dim {dim}, {where}, "
+                  f"median of {repeats} (median of {args.rounds} rounds); "
+                  f"load average {rows[-1]['loadavg_start']} -> {rows[-1]['loadavg_end']}")
+            print_table(rows)
 
 if __name__ == "__main__":
     main()
