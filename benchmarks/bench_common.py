@@ -171,8 +171,8 @@ def pyg_grace(in_dim: int, m: Dict):
             return x
 
         def _view(self, x, edge_index, drop_edge: float, drop_feature: float, generator):
-            keep = torch.rand(edge_index.size(1), generator=generator) >= drop_edge
-            columns = torch.rand(x.size(1), generator=generator) < drop_feature
+            keep = torch.rand(edge_index.size(1), generator=generator, device=x.device) >= drop_edge
+            columns = torch.rand(x.size(1), generator=generator, device=x.device) < drop_feature
             x = x.clone()
             x[:, columns] = 0.0
             return F.normalize(self.fc2(F.elu(self.fc1(self.embed(x, edge_index[:, keep])))))

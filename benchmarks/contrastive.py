@@ -146,14 +146,15 @@ def run_pyg_reference(method: str, dataset: str, ds: Any, seeds: List[int], args
         return
     from bench_common import pyg_grace  # this folder is on sys.path when run as a script
     cfg = _config(method, dataset, args.epochs, args.probe_epochs)
+    device = torch.device(args.device)
     graph, x = prepare(ds.graph, ds.x, cfg.get("data", {}))
-    edge_index = graph.to_edge_index()[0]
+    x, edge_index = x.to(device), graph.to_edge_index()[0].to(device)
     metric = "logreg_test_acc" if cfg.get("probe", {}).get("protocol") == "logistic_regression" else "linear_probe_test_acc"
     accs, t_all = [], time.perf_counter()
     for seed in seeds:
         torch.manual_seed(seed)
-        generator = torch.Generator().manual_seed(seed)
-        model, t0 = pyg_grace(x.size(1), cfg["method"]), time.perf_counter()
+        generator = torch.Generator(device=device).manual_seed(seed)
+        model, t0 = pyg_grace(x.size(1), cfg["method"]).to(device), time.perf_counter()
         opt = torch.optim.Adam(model.parameters(), lr=cfg["train"]["lr"], weight_decay=cfg["train"].get("weight_decay", 0.0))
         for _ in range(cfg["train"]["epochs"]):
             opt.zero_grad()
