@@ -517,6 +517,8 @@ def guarded(impl: str, runner: Callable[[], List[Dict]]) -> Callable[[], List[Di
             if not is_out_of_memory(e):
                 raise
             reason = _oom_reason(e)
+        finally:
+            gc.collect()  # what the runner built goes before the next one starts
         return [out_of_memory_row(b, reason, impl=impl) for b in BENCHES]
     return run
 

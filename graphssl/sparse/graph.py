@@ -7,6 +7,8 @@ indexed by *target*: row ``t`` lists the sources of the edges that point at ``t`
 """
 from __future__ import annotations
 
+import weakref
+
 from typing import Optional, Tuple, Union
 
 import torch
@@ -243,7 +245,10 @@ class Graph:
 
         Its edge weights are ``self.value`` permuted by :meth:`transpose_perm`.
         """
-        if "t" not in self._cache:
+        t = self._cache.get("t")
+        if t is None and "t_of" in self._cache:  # this graph is a transpose: its origin, if alive
+            t = self._cache["t_of"]()
+        if t is None:
             perm = self.transpose_perm()
             counts = torch.bincount(self.col, minlength=self.num_src_nodes) if self.num_edges else \
                 torch.zeros(self.num_src_nodes, dtype=torch.long, device=self.device)
@@ -251,9 +256,18 @@ class Graph:
             torch.cumsum(counts, 0, out=rowptr[1:])
             value = self.value[perm] if self.value is not None else None
             t = Graph(rowptr, self.row()[perm], value, num_src_nodes=self.num_dst_nodes, validate=False)
-            t._cache["t"] = self
+            # A weak way back: a strong one would make a reference cycle, and a dropped graph
+            # (with its caches: transposes, layouts, normalised copies) would wait for the
+            # cyclic garbage collector instead of being freed at once.
+            t._cache["t_of"] = weakref.ref(self)
             self._cache["t"] = t
-        return self._cache["t"]
+        return t
+
+    def __getstate__(self) -> dict:
+        """Pickled without its caches (derived data, rebuilt on demand; some hold weak references)."""
+        state = self.__dict__.copy()
+        state["_cache"] = {}
+        return state
 
     def in_degree(self, weighted: bool = False) -> Tensor:
         """``[num_dst_nodes]`` number (or total weight) of incoming edges per node."""

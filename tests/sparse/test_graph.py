@@ -134,6 +134,42 @@ def test_transpose_is_the_dense_transpose(case):
     assert t.transpose() is g and g.transpose() is t                    # cached both ways
 
 
+def test_a_dropped_graph_is_freed_at_once_though_its_transpose_lives():
+    # The transpose points back weakly: no reference cycle keeps a dropped graph (and its
+    # caches) alive until the cyclic collector runs.
+    import gc
+    import weakref
+
+    g = Graph.from_edge_index(torch.tensor([[0, 1, 2, 2], [1, 2, 0, 1]]), 3)
+    t = g.transpose()
+    dense = g.to_dense()
+    gone = weakref.ref(g)
+    gc.disable()
+    try:
+        del g
+        assert gone() is None
+    finally:
+        gc.enable()
+    back = t.transpose()  # rebuilt from the transpose alone
+    torch.testing.assert_close(back.to_dense(), dense)
+    assert t.transpose() is back
+
+
+def test_pickle_drops_the_caches():
+    import pickle
+
+    from graphssl.sparse import spmm
+
+    g = Graph.from_edge_index(torch.tensor([[0, 1, 2, 2], [1, 2, 0, 1]]), 3, torch.tensor([1.0, 2.0, 3.0, 4.0]))
+    x = torch.randn(3, 2, requires_grad=True)
+    spmm(g, x).sum().backward()  # fills the caches: transpose, transposed weights, ...
+    assert g._cache
+    h = pickle.loads(pickle.dumps(g))
+    assert h._cache == {} and g._cache
+    assert torch.equal(h.rowptr, g.rowptr) and torch.equal(h.col, g.col) and torch.equal(h.value, g.value)
+    torch.testing.assert_close(h.transpose().to_dense(), g.to_dense().T)
+
+
 def _csr_sorted_or_equal(g: Graph) -> bool:
     key = g.row() * max(g.num_src_nodes, 1) + g.col
     return bool((key[1:] >= key[:-1]).all()) if g.num_edges > 1 else True
