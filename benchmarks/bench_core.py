@@ -110,6 +110,22 @@ def _oom_reason(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
 
 
+ATTENTION_BENCHES = ("gat_layer_fwd_bwd", "graphmae_step")
+
+
+def oom_guarded(benches, build: Callable[[], List[Dict]]) -> List[Dict]:
+    """``build()``, or an ``out_of_memory`` row for each of ``benches`` when it fails to
+    allocate outside a timed call (setting up a model or a graph), so that the rows already
+    measured by the caller are kept."""
+    try:
+        return build()
+    except (RuntimeError, MemoryError) as e:
+        if not is_out_of_memory(e):
+            raise
+        reason = _oom_reason(e)
+    return [out_of_memory_row(b, reason) for b in benches]
+
+
 def timed(bench: str, fn: Callable[[], object], repeats: int, warmup: int = 2, device: str = "cpu",
           **extra) -> Dict:
     """``{"bench", "ms", **extra}`` from :func:`time_ms`, or an ``out_of_memory`` row when an
@@ -242,7 +258,7 @@ def run_graphssl(src, dst, nodes: int, dim: int, repeats: int, device: str = "cp
         conv.zero_grad(set_to_none=True)
         conv(g, x).backward(grad)
     rows.append(timed("gcn_layer_fwd_bwd", gcn, repeats, device=device))
-    rows += _graphssl_attention(g, x, grad, dim, repeats, device)
+    rows += oom_guarded(ATTENTION_BENCHES, lambda: _graphssl_attention(g, x, grad, dim, repeats, device))
     for r in rows:
         r.update(impl="graphssl", variant=f"backend={backend}")
     return rows
@@ -337,12 +353,14 @@ def run_pyg(src, dst, nodes: int, dim: int, repeats: int, device: str = "cpu") -
     from torch_geometric.nn import GATConv
     from torch_geometric.utils import add_self_loops, remove_self_loops
 
-    eis = add_self_loops(remove_self_loops(ei)[0], num_nodes=nodes)[0]
-    heads = GRAPHMAE_STEP["heads"]
-    torch.manual_seed(0)
-    gat = GATConv(dim, dim // heads, heads, add_self_loops=False).to(device)
-    model = pyg_graphmae(dim, dict(GRAPHMAE_STEP, hidden_dim=dim)).to(device)
-    att = attention_rows(gat, lambda: gat(x, eis), grad, model, lambda: model(x, eis), repeats, device)
+    def attention() -> List[Dict]:
+        eis = add_self_loops(remove_self_loops(ei)[0], num_nodes=nodes)[0]
+        heads = GRAPHMAE_STEP["heads"]
+        torch.manual_seed(0)
+        gat = GATConv(dim, dim // heads, heads, add_self_loops=False).to(device)
+        model = pyg_graphmae(dim, dict(GRAPHMAE_STEP, hidden_dim=dim)).to(device)
+        return attention_rows(gat, lambda: gat(x, eis), grad, model, lambda: model(x, eis), repeats, device)
+    att = oom_guarded(ATTENTION_BENCHES, attention)
     rows += [dict(r, variant=v) for r, v in zip(att, ("GATConv", "GraphMAE from GATConv"))]
     for r in rows:
         r["impl"] = "pyg"
@@ -509,17 +527,12 @@ def _import_runners(only) -> None:
 
 def guarded(impl: str, runner: Callable[[], List[Dict]]) -> Callable[[], List[Dict]]:
     """``runner`` whose allocation failure outside a timed bench (building its graph or
-    model) gives an ``out_of_memory`` row for every bench instead of an exception."""
+    features) gives an ``out_of_memory`` row for every bench instead of an exception."""
     def run() -> List[Dict]:
         try:
-            return runner()
-        except (RuntimeError, MemoryError) as e:
-            if not is_out_of_memory(e):
-                raise
-            reason = _oom_reason(e)
+            return [dict(r, impl=r.get("impl", impl)) for r in oom_guarded(BENCHES, runner)]
         finally:
             gc.collect()  # what the runner built goes before the next one starts
-        return [out_of_memory_row(b, reason, impl=impl) for b in BENCHES]
     return run
 
 

@@ -80,6 +80,10 @@ def test_an_allocation_failure_becomes_an_out_of_memory_row():
     assert row["variant"] == "v" and row["bench"] == "spmm_fwd"
     with pytest.raises(RuntimeError, match="shape mismatch"):
         bc.timed("spmm_fwd", fails(RuntimeError("shape mismatch")), repeats=1, warmup=0)
+    # a failed model set-up gives rows for its own benches only (the caller keeps the others)
+    att = bc.oom_guarded(bc.ATTENTION_BENCHES, fails(oom))
+    assert [r["bench"] for r in att] == ["gat_layer_fwd_bwd", "graphmae_step"]
+    assert all(r["status"] == "out_of_memory" for r in att)
     rows = bc.guarded("pyg", fails(MemoryError()))()
     assert [r["bench"] for r in rows] == list(bc.BENCHES)
     assert all(r["impl"] == "pyg" and r["status"] == "out_of_memory" for r in rows)
