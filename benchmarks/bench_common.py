@@ -148,8 +148,9 @@ def pyg_grace(in_dim: int, m: Dict):
     (``in -> hidden_dim -> out_dim``, the activation after each), a Linear-ELU-Linear
     projector, each view dropping directed edges (``dropout_edge``) and masking feature
     columns, NT-Xent with intra- and inter-view negatives on the full N x N similarities.
-    ``m`` is the method section of a graphssl GRACE config; ``loss(x, edge_index,
-    generator)`` and ``embed(x, edge_index)``."""
+    ``"prelu"`` is a per-channel PReLU per layer (graphssl's GRACE and the official code use
+    one slope per layer or one shared slope). ``m`` is the method section of a graphssl
+    GRACE config; ``loss(x, edge_index, generator)`` and ``embed(x, edge_index)``."""
     import torch
     import torch.nn.functional as F
     from torch_geometric.nn import GCNConv
