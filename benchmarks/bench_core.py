@@ -96,47 +96,32 @@ def is_out_of_memory(e: BaseException) -> bool:
     return isinstance(e, MemoryError) or any(m in str(e).lower() for m in _OOM_MARKERS)
 
 
-def out_of_memory_row(bench: str, reason: str, **extra) -> Dict:
-    """The row of a bench whose implementation ran out of memory (``reason``: what it failed
-    to allocate). Call it after leaving the ``except`` block, so that the failed call's
-    tensors, held by the traceback, are freed before the next bench."""
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-    return {"bench": bench, **extra, "status": "out_of_memory", "reason": reason}
-
-
-def _oom_reason(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
-
-
 ATTENTION_BENCHES = ("gat_layer_fwd_bwd", "graphmae_step")
 
 
-def oom_guarded(benches, build: Callable[[], List[Dict]]) -> List[Dict]:
-    """``build()``, or an ``out_of_memory`` row for each of ``benches`` when it fails to
-    allocate outside a timed call (setting up a model or a graph), so that the rows already
-    measured by the caller are kept."""
+def oom_guarded(benches, build: Callable[[], List[Dict]], **extra) -> List[Dict]:
+    """``build()``, or one ``out_of_memory`` row (``extra`` fields, and what failed to
+    allocate as ``reason``) per bench of ``benches`` when it fails to allocate; other errors
+    propagate. The rows are made after leaving the ``except`` block, so that the failed
+    call's tensors, held by the traceback, are freed before the next bench."""
     try:
         return build()
     except (RuntimeError, MemoryError) as e:
         if not is_out_of_memory(e):
             raise
-        reason = _oom_reason(e)
-    return [out_of_memory_row(b, reason) for b in benches]
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return [{"bench": b, **extra, "status": "out_of_memory", "reason": reason} for b in benches]
 
 
 def timed(bench: str, fn: Callable[[], object], repeats: int, warmup: int = 2, device: str = "cpu",
           **extra) -> Dict:
     """``{"bench", "ms", **extra}`` from :func:`time_ms`, or an ``out_of_memory`` row when an
-    allocation fails (other errors propagate)."""
-    try:
-        return {"bench": bench, **extra, "ms": time_ms(fn, repeats, warmup, device)}
-    except (RuntimeError, MemoryError) as e:
-        if not is_out_of_memory(e):
-            raise
-        reason = _oom_reason(e)
-    return out_of_memory_row(bench, reason, **extra)
+    allocation fails (see :func:`oom_guarded`)."""
+    return oom_guarded((bench,), lambda: [{"bench": bench, **extra, "ms": time_ms(fn, repeats, warmup, device)}],
+                       **extra)[0]
 
 
 def attention_rows(gat: torch.nn.Module, gat_forward: Callable[[], torch.Tensor], grad: torch.Tensor,

@@ -115,6 +115,11 @@ def _config(method: str, dataset: str, epochs: Optional[int], probe_epochs: Opti
     return cfg
 
 
+def _node_metric(cfg: Dict[str, Any]) -> str:
+    """The metric name of a node-level config's probe protocol."""
+    return "logreg_test_acc" if cfg.get("probe", {}).get("protocol") == "logistic_regression" else "linear_probe_test_acc"
+
+
 #: Methods with a reference built from PyG layers (``--impls pyg``).
 PYG_REFERENCES = ("grace",)
 
@@ -149,7 +154,7 @@ def run_pyg_reference(method: str, dataset: str, ds: Any, seeds: List[int], args
     device = torch.device(args.device)
     graph, x = prepare(ds.graph, ds.x, cfg.get("data", {}))
     x, edge_index = x.to(device), graph.to_edge_index()[0].to(device)
-    metric = "logreg_test_acc" if cfg.get("probe", {}).get("protocol") == "logistic_regression" else "linear_probe_test_acc"
+    metric = _node_metric(cfg)
     accs, t_all = [], time.perf_counter()
     for seed in seeds:
         torch.manual_seed(seed)
@@ -179,8 +184,7 @@ def run_pair(method: str, dataset: str, ds: Any, seeds: List[int], args) -> None
     graph_level = not hasattr(ds, "graph")
     cfg = _config(method, dataset, args.epochs, args.probe_epochs)
     run = pretrain_graph if graph_level else pretrain_node
-    metric = "svm_test_acc" if graph_level else (
-        "logreg_test_acc" if cfg.get("probe", {}).get("protocol") == "logistic_regression" else "linear_probe_test_acc")
+    metric = "svm_test_acc" if graph_level else _node_metric(cfg)
     accs, t0 = [], time.perf_counter()
     for seed in seeds:
         try:
