@@ -44,6 +44,7 @@ import torch
 from graphssl.cli import parse_seeds
 from graphssl.config import load_config, merge
 from graphssl.datasets import load_dataset
+from graphssl.devices import default_device, device_argument
 from graphssl.eval import mean_std
 from graphssl.methods import METHODS
 from graphssl.pipeline import pretrain_graph, pretrain_node, probe_node_embeddings
@@ -272,7 +273,7 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, help="override the configured number of epochs (quick runs)")
     p.add_argument("--probe-epochs", type=int, help="override the linear probe's epochs (quick runs)")
     p.add_argument("--root", default=os.environ.get("GRAPHSSL_DATA"))
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--device", type=device_argument, default=default_device(), help="cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--impls", default="graphssl",

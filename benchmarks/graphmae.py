@@ -25,6 +25,7 @@ from bench_common import pyg_graphmae  # this folder is on sys.path when run as 
 from graphssl.cli import parse_seeds
 from graphssl.config import load_config, merge
 from graphssl.datasets import load_dataset
+from graphssl.devices import default_device, device_argument
 from graphssl.eval import mean_std
 from graphssl.pipeline import NodeInput, pretrain_graph, pretrain_node
 from graphssl.transforms import prepare
@@ -118,7 +119,7 @@ def main(argv=None) -> int:
     p.add_argument("--seeds", default="0-4")
     p.add_argument("--epochs", type=int, help="override the published number of epochs (quick runs)")
     p.add_argument("--root", default=os.environ.get("GRAPHSSL_DATA"))
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--device", type=device_argument, default=default_device(), help="cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument("--repeats", type=int, default=20, help="timed epochs per implementation (speed)")
     p.add_argument("--warmup", type=int, default=3)

@@ -33,6 +33,7 @@ from typing import Any, Dict, List, Optional
 import torch
 
 from graphssl.cli import parse_seeds
+from graphssl.devices import default_device, device_argument
 from graphssl.molecules import (OGB_NAMES, finetune, load_molecule_graphs, molecule_metric, pretrain,
                                 pretrainer_names, pretraining_corpus, summarize_results)
 
@@ -90,7 +91,7 @@ def main(argv=None) -> int:
     p.add_argument("--root", default=os.environ.get("GRAPHSSL_DATA"))
     p.add_argument("--cache-dir", default=None, help="converted datasets (default $GRAPHSSL_CACHE or "
                                                      "~/.cache/graphssl/processed)")
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--device", type=device_argument, default=default_device(), help="cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)

@@ -33,6 +33,7 @@ import torch
 
 from graphssl.cli import parse_seeds
 from graphssl.datasets import load_dataset
+from graphssl.devices import default_device, device_argument
 from graphssl.eval import HEADLINE_METRICS, evaluate_downstream, mean_std, split_edges
 from graphssl.multitask import PARETOGNN_TASKS, MultiTask
 from graphssl.pipeline import NodeInput
@@ -172,7 +173,7 @@ def main(argv=None) -> int:
     p.add_argument("--repeats", type=int, default=5, help="timed steps per config (speed)")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--root", default=os.environ.get("GRAPHSSL_DATA"))
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--device", type=device_argument, default=default_device(), help="cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)

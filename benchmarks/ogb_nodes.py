@@ -25,6 +25,7 @@ import torch
 
 from graphssl.config import load_config, merge
 from graphssl.datasets import load_dataset
+from graphssl.devices import default_device, device_argument
 from graphssl.datasets.errors import DatasetNotFoundError
 from graphssl.datasets.ogb_format import make_ogb_node_fixture
 from graphssl.eval import mean_std
@@ -94,7 +95,7 @@ def main(argv=None) -> int:
                    help="run on small seeded datasets written in OGB's on-disk format (wiring check)")
     p.add_argument("--fixture-nodes", type=int, default=400)
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading missing files")
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--device", type=device_argument, default=default_device(), help="cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, help="torch threads")
     p.add_argument("--progress", action="store_true", help="show the training progress bar")
     p.add_argument("--json", action="store_true", help="one JSON object per line")

@@ -44,6 +44,7 @@ from typing import Dict, List, Tuple  # noqa: E402
 
 import torch  # noqa: E402
 
+from graphssl.devices import default_device, device_argument  # noqa: E402
 from graphssl.rec import load_interactions, preset, recommend, time_epochs  # noqa: E402
 
 PUBLISHED: Dict[Tuple[str, str], Dict[str, float]] = {
@@ -124,7 +125,7 @@ def main(argv=None) -> int:
                         "monitoring: true), then the papers' protocol, the best of these (selection: best_test_epoch)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--root", default=os.environ.get("GRAPHSSL_DATA"))
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--device", type=device_argument, default=default_device(), help="cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's)")
     p.add_argument("--timing", action="store_true",
                    help="only time training steps of all models, interleaved, and extrapolate seconds per epoch")

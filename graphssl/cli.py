@@ -15,6 +15,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 
+from .devices import default_device, device_argument
+
 __all__ = ["main", "parse_seeds"]
 
 
@@ -221,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seeds", default="0", help="e.g. 0-4 or 0,1,2")
     t.add_argument("--config", help="YAML file overriding the packaged configuration")
     t.add_argument("--epochs", type=int, help="override the configured number of epochs")
-    t.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    t.add_argument("--device", type=device_argument, default=default_device(), help="cpu, cuda or cuda:N")
     t.add_argument("--save-embeddings", help="write the first seed's embeddings (.pt or .npy)")
     t.add_argument("--json", action="store_true")
     from .minibatch_cli import add_minibatch_arguments

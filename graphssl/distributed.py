@@ -17,6 +17,8 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
+from .devices import resolve_device
+
 __all__ = ["DistInfo", "init_from_env", "is_distributed", "get_rank", "get_world_size", "is_main_process",
            "barrier", "all_reduce_mean", "average_gradients", "sync_buffers", "LossModule", "cleanup"]
 
@@ -43,7 +45,7 @@ def init_from_env(device: Union[str, torch.device] = "cpu") -> DistInfo:
     Raises:
         ValueError: a CUDA device asked for without CUDA, or fewer GPUs than local ranks.
     """
-    device = torch.device(device)
+    device = resolve_device(device)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return DistInfo(0, 1, 0, device)

@@ -19,6 +19,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 import torch
 from torch import Tensor
 
+from .devices import resolve_device
 from .nn.graph_views import attach_global_degrees
 from .nn.layerwise import layerwise_inference
 from .sampling import Block, MiniBatch, SampleLoader, Sampler, Subgraph
@@ -92,7 +93,7 @@ def make_input(sample: Any, x: Tensor, graph: Optional[Graph] = None,
     Raises:
         ValueError: another kind of sample (e.g. a link batch), or ids out of ``x``'s range.
     """
-    device = torch.device(device) if device is not None else x.device
+    device = resolve_device(device) if device is not None else x.device
     if isinstance(sample, Subgraph):
         nodes = sample.nodes
         _check_range(nodes, x, "subgraph nodes")
@@ -183,7 +184,7 @@ class SampledInputs:
             raise ValueError(f"{self.items.numel()} items cannot be shared among {world_size} processes")
         self.batch_size, self.shuffle, self.seed = batch_size, bool(shuffle), int(seed)
         self.num_workers, self.prefetch_factor = int(num_workers), int(prefetch_factor)
-        self.device = torch.device(device) if device is not None else x.device
+        self.device = resolve_device(device) if device is not None else x.device
         self.rank, self.world_size = int(rank), int(world_size)
         self.epoch = 0
 

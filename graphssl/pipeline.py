@@ -14,6 +14,7 @@ from .eval import linear_probe, logistic_regression, mean_std, ogb_eval_metric, 
 from .loader import GraphLoader
 from .methods import SSLMethod, build_method, check_level
 from .sparse import Graph, GraphItem
+from .devices import resolve_device
 from .distributed import is_main_process
 from .train import Trainer, seed_everything
 from .transforms import prepare
@@ -173,8 +174,13 @@ def pretrain_node(ds: Any, method_name: str, cfg: Dict[str, Any], seed: int,
 
     Under DDP (``torchrun``) every rank trains; only rank 0 embeds and probes (the other
     ranks return NaN scores and no embeddings).
+
+    Raises:
+        ValueError: a method that embeds no nodes, a ``device`` this machine cannot use
+            (checked before any work), a bad ``train`` option.
     """
     check_level(method_name, "node")
+    device = resolve_device(device)
     t0 = time.perf_counter()
     seed_everything(seed)
     graph, x = prepare(ds.graph, ds.x, cfg.get("data", {}))
@@ -250,8 +256,14 @@ def pretrain_graph(ds: Any, method_name: str, cfg: Dict[str, Any], seed: int,
     cross-validation.
 
     ``cfg["train"]`` may hold ``loss_patience`` as in :func:`pretrain_node` (on the mean
-    batch loss of each epoch)."""
+    batch loss of each epoch).
+
+    Raises:
+        ValueError: a method that embeds no graphs, or a ``device`` this machine cannot use
+            (checked before any work).
+    """
     check_level(method_name, "graph")
+    device = resolve_device(device)
     t0 = time.perf_counter()
     seed_everything(seed)
     data_cfg = cfg.get("data", {})

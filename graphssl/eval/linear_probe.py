@@ -10,6 +10,8 @@ from typing import Callable, List, Optional, Union
 import torch
 from torch import Tensor, nn
 
+from ..devices import resolve_device
+
 __all__ = ["ProbeResult", "linear_probe"]
 
 
@@ -84,10 +86,11 @@ def linear_probe(
 
     Raises:
         ValueError: shapes disagree, a mask is empty, embeddings hold NaN/inf, or a
-            masked node has no label.
+            masked node has no label, or ``device`` is not usable here
+            (:func:`graphssl.devices.resolve_device`).
     """
     masks = check_probe_inputs(embeddings, labels, train_mask, val_mask, test_mask)
-    device = torch.device(device) if device is not None else embeddings.device
+    device = resolve_device(device) if device is not None else embeddings.device
     x = embeddings.detach().to(device, torch.float32)
     y = labels.to(device)
     tr, va, te = (m.to(device) for m in masks)

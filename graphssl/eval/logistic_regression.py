@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..devices import resolve_device
 from .linear_probe import check_probe_inputs
 
 __all__ = ["LogisticRegressionResult", "logistic_regression", "DEFAULT_C_GRID"]
@@ -92,7 +93,8 @@ def logistic_regression(
 
     Raises:
         ValueError: shapes disagree, a mask is empty, embeddings hold NaN/inf, a masked
-            node has no label, or ``c_grid`` is empty or holds a non-positive value.
+            node has no label, ``c_grid`` is empty or holds a non-positive value, or ``device`` is not usable
+            here (:func:`graphssl.devices.resolve_device`).
 
     Example:
         >>> emb = torch.cat([torch.randn(50, 4) + 3, torch.randn(50, 4) - 3])
@@ -108,7 +110,7 @@ def logistic_regression(
         raise ValueError(f"c_grid must hold positive values, got {c_grid!r}")
     if max_iter < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
-    device = torch.device(device) if device is not None else embeddings.device
+    device = resolve_device(device) if device is not None else embeddings.device
     x = embeddings.detach().to(device, torch.float64)
     if normalize:
         x = F.normalize(x, dim=1)

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..devices import resolve_device
 from .dataset import MoleculeGraphDataset
 from .evaluate import MoleculeEvaluator
 from .gin import MoleculeGIN
@@ -127,7 +128,7 @@ def finetune_seed(encoder_state: Union[Mapping[str, Any], str, None], dataset: M
         raise ValueError(f"dataset {dataset.name!r} has no label columns to fine-tune on")
     split = dataset.get_idx_split()
     evaluator = evaluator or MoleculeEvaluator(dataset.name)
-    device = torch.device(device)
+    device = resolve_device(device)
     t0 = time.perf_counter()
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):

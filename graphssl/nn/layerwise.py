@@ -9,6 +9,7 @@ from typing import Optional, Union
 import torch
 from torch import Tensor
 
+from ..devices import resolve_device
 from ..sparse.graph import Graph
 from .graph_views import attach_global_degrees
 
@@ -59,7 +60,7 @@ def layerwise_inference(encoder, graph: Graph, x: Tensor, batch_size: int = 4096
     if device is None:
         p = next(encoder.parameters(), None)
         device = p.device if p is not None else x.device
-    device = torch.device(device)
+    device = resolve_device(device)
     sampler = NeighborSampler(graph, [-1], seed=0)
     was = encoder.training
     encoder.eval()

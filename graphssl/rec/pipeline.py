@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import torch
 from torch import nn
 
+from ..devices import default_device, device_argument
 from .backbones import RecBackbone, build_backbone
 from .data import InteractionData, load_interactions
 from .presets import preset
@@ -195,7 +196,7 @@ def add_recommend_arguments(parser: argparse.ArgumentParser) -> argparse.Argumen
     parser.add_argument("--no-download", action="store_true", help="fail instead of downloading missing files")
     parser.add_argument("--epochs", type=int, help="override the preset's number of epochs")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--device", type=device_argument, default=default_device(), help="cpu, cuda or cuda:N")
     parser.add_argument("--topk", default="20", help="metric cut-offs, e.g. 10,20")
     parser.add_argument("--val-fraction", type=float,
                         help="hold out this fraction of each user's training items for early stopping")

@@ -42,6 +42,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from ..devices import resolve_device
 from .backbones import RecBackbone
 from .data import InteractionData
 from .losses import bpr_loss, l2_reg_loss, sampled_softmax_loss
@@ -159,7 +160,7 @@ class RecTrainer:
             raise ValueError(f"eval_every must be >= 1, got {eval_every}")
         if max_steps_per_epoch is not None and max_steps_per_epoch < 1:
             raise ValueError(f"max_steps_per_epoch must be >= 1, got {max_steps_per_epoch}")
-        self.device = torch.device(device)
+        self.device = resolve_device(device)
         self.backbone = backbone.to(self.device)
         self.heads = nn.ModuleList(list(heads)).to(self.device)
         encoders = [h for h in self.heads if callable(getattr(h, "propagate", None))]
