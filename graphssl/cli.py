@@ -149,7 +149,8 @@ def _pretrain_runs(args: argparse.Namespace, cfg: Dict[str, Any], seeds: List[in
     else:
         _emit(records, False, ["dataset", "method", "seed", "value", "val_acc" if node_level else "fold_std",
                                "rankme", "seconds"])
-        protocol = "linear-probe test accuracy" if node_level else "SVM 10-fold accuracy"
+        protocol = {"linear_probe_test_acc": "linear-probe test accuracy", "svm_10fold_acc": "SVM 10-fold accuracy",
+                    "logreg_test_acc": "logistic-regression test accuracy"}[metric]
         print(f"\n{args.method} on {args.dataset}: {protocol} "
               f"{100 * m:.2f} ± {100 * s:.2f} over {len(seeds)} seed(s)")
     return 0

@@ -3,15 +3,35 @@ a user file and then by explicit command-line values."""
 from __future__ import annotations
 
 import copy
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, Dict, Optional, Union
 
 import yaml
 
-__all__ = ["load_config", "merge"]
+__all__ = ["load_config", "load_yaml", "merge"]
 
 _SECTIONS = ("data", "method", "train", "probe", "minibatch")
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading ``1e-3`` as a float (as YAML 1.2 and Python do; YAML
+    1.1 wants ``1.0e-3`` and PyYAML would hand the string ``"1e-3"`` to the optimiser)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML ``text`` with the safe loader, ``1e-3`` read as a float.
+
+    Raises:
+        yaml.YAMLError: ``text`` is not valid YAML.
+    """
+    return yaml.load(text, Loader=_Loader)
 
 
 def merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
@@ -24,7 +44,7 @@ def merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
 
 def _read(text: str, where: str) -> Dict[str, Any]:
     try:
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text) or {}
     except yaml.YAMLError as e:
         raise ValueError(f"config {where} is not valid YAML: {e}") from None
     if not isinstance(data, dict):

@@ -24,6 +24,18 @@ __all__ = ["Trainer", "TrainHistory", "seed_everything"]
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
 
+def _check_number(name: str, value: object, integer: bool = False, low: float = 0, strict: bool = False) -> None:
+    """Raise ``ValueError`` naming ``name`` unless ``value`` is a number (an int with
+    ``integer``) that is ``>= low`` (``> low`` with ``strict``); a config typo such as
+    ``lr: 1e-3x`` arrives here as a string."""
+    kinds = (int,) if integer else (int, float)
+    ok = (isinstance(value, kinds) and not isinstance(value, bool) and not math.isnan(value)
+          and (value > low if strict else value >= low))
+    if not ok:
+        what = "an int" if integer else "a number"
+        raise ValueError(f"{name} must be {what} {'>' if strict else '>='} {low:g}, got {value!r}")
+
+
 def seed_everything(seed: int) -> torch.Generator:
     """Seed python, numpy and torch; return a ``torch.Generator`` seeded the same way."""
     random.seed(seed)
@@ -81,8 +93,9 @@ class Trainer:
             e.g. a token of a branch not taken, are allowed).
 
     Raises:
-        ValueError: unknown optimizer/scheduler, non-positive epochs or lr, a neighbour
-            sampler for a method that does not train on Blocks.
+        ValueError: unknown optimizer/scheduler, an epoch count, rate or interval that is
+            not a number in range (negative epochs, ``lr <= 0``, a string from a config
+            typo), a neighbour sampler for a method that does not train on Blocks.
     """
 
     def __init__(
@@ -108,10 +121,15 @@ class Trainer:
         distributed: Optional[bool] = None,
         find_unused_parameters: bool = True,
     ) -> None:
-        if epochs < 0:
-            raise ValueError(f"epochs must be >= 0, got {epochs}")
-        if lr <= 0:
-            raise ValueError(f"lr must be > 0, got {lr}")
+        _check_number("epochs", epochs, integer=True, low=0)
+        _check_number("lr", lr, low=0, strict=True)
+        _check_number("weight_decay", weight_decay, low=0)
+        if grad_clip is not None:
+            _check_number("grad_clip", grad_clip, low=0, strict=True)
+        _check_number("checkpoint_every", checkpoint_every, integer=True, low=1)
+        _check_number("validate_every", validate_every, integer=True, low=1)
+        if patience is not None:
+            _check_number("patience", patience, integer=True, low=1)
         if optimizer not in _OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {sorted(_OPTIMIZERS)}")
         if scheduler not in (None, "cosine"):
@@ -121,8 +139,8 @@ class Trainer:
         self.optimizer_name, self.scheduler_name = optimizer, scheduler
         self.grad_clip, self.seed, self.progress = grad_clip, seed, progress
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None
-        self.checkpoint_every = max(1, checkpoint_every)
-        self.validate, self.validate_every, self.patience = validate, max(1, validate_every), patience
+        self.checkpoint_every = checkpoint_every
+        self.validate, self.validate_every, self.patience = validate, validate_every, patience
         if sampler is not None and not isinstance(sampler, Sampler):
             raise ValueError(f"sampler must be a graphssl.sampling.Sampler, got {type(sampler).__name__}")
         if isinstance(sampler, NeighborSampler) and not getattr(method, "supports_blocks", False):

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import torch
 from torch import nn
@@ -75,6 +77,24 @@ def test_bad_settings_raise():
         Trainer(_AutoEncoder(6), scheduler="step")
     with pytest.raises(ValueError, match="lr"):
         Trainer(_AutoEncoder(6), lr=0)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"lr": "abc"}, "lr must be a number > 0, got 'abc'"),
+    ({"lr": float("nan")}, "lr must be"),
+    ({"epochs": 2.5}, "epochs must be an int >= 0"),
+    ({"epochs": "10"}, "epochs must be an int"),
+    ({"epochs": True}, "epochs must be an int"),
+    ({"weight_decay": -1e-4}, "weight_decay must be a number >= 0"),
+    ({"grad_clip": 0}, "grad_clip must be a number > 0"),
+    ({"checkpoint_every": 0}, "checkpoint_every must be an int >= 1"),
+    ({"validate_every": 0}, "validate_every must be an int >= 1"),
+    ({"patience": 0}, "patience must be an int >= 1"),
+])
+def test_config_values_of_the_wrong_type_or_range_name_the_option(kw, match):
+    # a YAML typo ("lr: 1e-3x") arrives as a string: a ValueError naming the option, not a TypeError
+    with pytest.raises(ValueError, match=re.escape(match)):
+        Trainer(_AutoEncoder(6), progress=False, **kw)
 
 
 def test_load_rejects_a_foreign_file(tmp_path):

@@ -165,8 +165,9 @@ def recommend(data: Union[InteractionData, str], model: str = "lightgcn", cfg: O
 # ---------------------------------------------------------------------------- command line
 def _parse_value(v: str) -> Any:
     import yaml
+    from ..config import load_yaml
     try:
-        return yaml.safe_load(v)
+        return load_yaml(v)
     except yaml.YAMLError:
         return v
 

@@ -26,6 +26,7 @@ def test_presets():
 def test_parse_overrides():
     assert parse_overrides(["train.lr=0.002", "head.eps=0.2", "backbone.include_ego=false", "head.aug=ed"]) == {
         "train": {"lr": 0.002}, "head": {"eps": 0.2, "aug": "ed"}, "backbone": {"include_ego": False}}
+    assert parse_overrides(["train.lr=1e-3", "train.l2=1E-4"]) == {"train": {"lr": 1e-3, "l2": 1e-4}}
     with pytest.raises(ValueError, match="section.key=value"):
         parse_overrides(["lr=0.1"])
 
