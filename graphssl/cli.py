@@ -254,7 +254,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, ImportError, ConnectionError) as e:
+    except (ValueError, FileNotFoundError, ImportError, ConnectionError, FloatingPointError) as e:
         print(f"graphssl {args.command}: error: {e}", file=sys.stderr)
         return 2
 

@@ -238,8 +238,8 @@ def _graph_samples(ds: Any, cfg: Dict[str, Any]) -> Tuple[List[GraphItem], int]:
         ds = degree_features(ds)
     node_cfg = {k: cfg[k] for k in ("normalize_features", "self_loops") if k in cfg}
     items = []
-    for s in ds:
-        g, x = prepare(s.graph, s.x, node_cfg)
+    for i, s in enumerate(ds):
+        g, x = prepare(s.graph, s.x, node_cfg, where=f"node features of graph {i}")
         items.append(GraphItem(graph=g, x=x, y=s.y, edge_attr=None if g is not s.graph else s.edge_attr))
     return items, int(items[0].x.size(1))
 
