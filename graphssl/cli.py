@@ -78,6 +78,32 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- methods
+def _cmd_methods(args: argparse.Namespace) -> int:
+    from .config import packaged_datasets
+    from .methods import METHODS
+
+    records = []
+    for name in METHODS.names():
+        cls = METHODS.get(name)
+        summary = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
+        records.append({"command": "methods", "method": name, "class": cls.__name__,
+                        "levels": list(getattr(cls, "levels", ("node", "graph"))),
+                        "configs": packaged_datasets(name), "summary": summary})
+    if not args.json:  # a table a terminal can show: the summary's first 60 characters
+        records = [{**r, "summary": r["summary"][:57] + "..." if len(r["summary"]) > 60 else r["summary"]}
+                   for r in records]
+    _emit(records, args.json, ["method", "levels", "configs", "summary"])
+    return 0
+
+
+def _version() -> str:
+    from . import __version__
+    from .sparse import available_backends
+    return (f"graphssl {__version__} (torch {torch.__version__}; sparse backends here: "
+            f"{', '.join(available_backends('cpu'))}{', cuda: ' + ', '.join(available_backends('cuda')) if torch.cuda.is_available() else ''})")
+
+
 # ---------------------------------------------------------------------------- pretrain / evaluate
 def _load_node_dataset(name: str, root: Optional[str], download: bool = True):
     from .datasets import load_dataset
@@ -209,7 +235,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- entry point
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="graphssl", description="Self-supervised learning on graphs.")
+    p.add_argument("--version", action="version", version=_version())
     sub = p.add_subparsers(dest="command", required=True)
+
+    m = sub.add_parser("methods", help="list the SSL methods, what they embed and their packaged configs")
+    m.add_argument("--json", action="store_true", help="one JSON object per line")
+    m.set_defaults(func=_cmd_methods)
 
     d = sub.add_parser("datasets", help="list the datasets present under the data root, with statistics")
     d.add_argument("--root", help="data root (default: $GRAPHSSL_DATA or ~/.cache/graphssl)")

@@ -6,11 +6,11 @@ import copy
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 import yaml
 
-__all__ = ["load_config", "load_yaml", "merge"]
+__all__ = ["load_config", "load_yaml", "merge", "packaged_datasets"]
 
 _SECTIONS = ("data", "method", "train", "probe", "minibatch")
 
@@ -58,6 +58,15 @@ def _read(text: str, where: str) -> Dict[str, Any]:
 def _packaged(method: str, name: str) -> Optional[Dict[str, Any]]:
     ref = resources.files("graphssl.configs").joinpath(method.lower(), f"{name.lower()}.yaml")
     return _read(ref.read_text(), f"graphssl/configs/{method}/{name}.yaml") if ref.is_file() else None
+
+
+def packaged_datasets(method: str) -> List[str]:
+    """The datasets with a packaged (published) configuration for ``method``, sorted."""
+    folder = resources.files("graphssl.configs").joinpath(method.lower())
+    if not folder.is_dir():
+        return []
+    return sorted(f.name[: -len(".yaml")] for f in folder.iterdir()
+                  if f.name.endswith(".yaml") and f.name != "default.yaml")
 
 
 def load_config(method: str, dataset: Optional[str] = None,

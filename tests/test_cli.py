@@ -89,3 +89,26 @@ def test_pretrain_runs_every_contrastive_method(method, dataset, data_root, tmp_
                  "--config", str(override), "--json"]) == 0
     summary = _json_lines(capsys.readouterr().out)[-1]
     assert summary["method"] == method and summary["seeds"] == [0] and 0.0 < summary["value"] <= 1.0
+
+
+def test_methods_lists_levels_and_packaged_configs(capsys):
+    from graphssl.methods import METHODS
+    assert main(["methods", "--json"]) == 0
+    rows = {r["method"]: r for r in _json_lines(capsys.readouterr().out)}
+    assert set(rows) == set(METHODS.names())
+    assert rows["grace"]["levels"] == ["node"] and {"cora", "citeseer", "pubmed"} <= set(rows["grace"]["configs"])
+    assert rows["graphcl"]["levels"] == ["graph"] and "mutag" in rows["graphcl"]["configs"]
+    assert rows["graphmae"]["levels"] == ["node", "graph"] and "default" not in rows["graphmae"]["configs"]
+    assert all(r["command"] == "methods" and r["summary"] for r in rows.values())
+    assert main(["methods"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[:3] == ["method", "levels", "configs"] and len(table) == len(rows) + 1
+
+
+def test_version(capsys):
+    import graphssl
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"graphssl {graphssl.__version__} (torch ") and "numba" in out
