@@ -4,7 +4,6 @@ import re
 import shlex
 from pathlib import Path
 
-
 from graphssl.cli import build_parser
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
