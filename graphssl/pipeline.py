@@ -27,7 +27,7 @@ PROBE_PROTOCOLS = ("linear_probe", "logistic_regression")
 _SPLITS = ("auto", "public", "random")
 # Options of each protocol; a config may carry the other protocol's (e.g. a default.yaml
 # for the public splits under a dataset file that switches protocol): those are ignored.
-_PROTOCOL_OPTIONS = {"linear_probe": ("epochs", "lr", "weight_decay", "device"),
+_PROTOCOL_OPTIONS = {"linear_probe": ("epochs", "lr", "weight_decay", "device", "select", "repeats"),
                      "logistic_regression": ("c_grid", "normalize", "max_iter", "tol", "device")}
 _GRAPH_PROBE_OPTIONS = ("folds", "fold_seed")  # the SVM protocol's, for graph-level configs
 

@@ -1,7 +1,8 @@
 """Linear probe on frozen embeddings: the standard node-classification protocol of
 graph SSL papers (a logistic-regression layer trained with Adam; the test accuracy is
 read at the epoch with the best validation accuracy, so the test split never drives
-selection)."""
+selection), or DGI's variant (the last epoch's test accuracy, averaged over many
+classifiers)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,13 +13,16 @@ from torch import Tensor, nn
 
 from ..devices import resolve_device
 
-__all__ = ["ProbeResult", "linear_probe"]
+__all__ = ["ProbeResult", "linear_probe", "PROBE_SELECTIONS"]
+
+#: Which epoch a probe reports: the best validation epoch, or the last one (DGI's execute.py).
+PROBE_SELECTIONS = ("best_val", "last")
 
 
 @dataclass
 class ProbeResult:
     """Outcome of one probe: accuracies (or the ``score`` given to :func:`linear_probe`)
-    at the best validation epoch."""
+    at the selected epoch (means over the classifiers when several were trained)."""
 
     test_acc: float
     val_acc: float
@@ -69,9 +73,11 @@ def linear_probe(
     seed: int = 0,
     device: Union[str, torch.device, None] = None,
     score: Optional[Callable[[Tensor, Tensor], float]] = None,
+    select: str = "best_val",
+    repeats: int = 1,
 ) -> ProbeResult:
     """Train a linear classifier on frozen ``embeddings`` and report test accuracy at the
-    best validation epoch.
+    best validation epoch (or at the last epoch, averaged over ``repeats`` classifiers).
 
     Args:
         embeddings: ``[N, D]`` float node embeddings (detached).
@@ -83,19 +89,47 @@ def linear_probe(
         score: ``score(logits[mask], labels[mask]) -> float`` (higher is better) used for
             every split and for selection instead of accuracy, e.g. OGB's official
             Evaluator (:meth:`graphssl.eval.OGBEvaluator.probe_score`).
+        select: ``"best_val"`` (the epoch with the best validation score; ties go to the
+            later epoch) or ``"last"`` (the final epoch, as DGI's ``execute.py`` reads it:
+            100 epochs, Adam lr 0.01, no weight decay, 50 classifiers).
+        repeats: classifiers trained one after another from the seeded generator (fresh
+            initialisations); the result holds the means of their accuracies and the
+            rounded mean of their selected epochs.
 
     Raises:
         ValueError: shapes disagree, a mask is empty, embeddings hold NaN/inf, or a
-            masked node has no label, or ``device`` is not usable here
-            (:func:`graphssl.devices.resolve_device`).
+            masked node has no label, ``device`` is not usable here
+            (:func:`graphssl.devices.resolve_device`), an unknown ``select``, ``epochs`` or
+            ``repeats`` below 1.
     """
     masks = check_probe_inputs(embeddings, labels, train_mask, val_mask, test_mask)
+    if select not in PROBE_SELECTIONS:
+        raise ValueError(f"unknown probe select {select!r}; expected one of {PROBE_SELECTIONS}")
+    for name, v in (("epochs", epochs), ("repeats", repeats)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"probe {name} must be an int >= 1, got {v!r}")
     device = resolve_device(device) if device is not None else embeddings.device
     x = embeddings.detach().to(device, torch.float32)
     y = labels.to(device)
     tr, va, te = (m.to(device) for m in masks)
     num_classes = int(y[tr | va | te].max()) + 1
     gen = torch.Generator().manual_seed(seed)
+    runs = [_train_classifier(x, y, (tr, va, te), num_classes, epochs, lr, weight_decay, gen, device, score,
+                              select == "last") for _ in range(repeats)]
+    if repeats == 1:
+        return runs[0]
+    n = float(repeats)
+    return ProbeResult(test_acc=sum(r.test_acc for r in runs) / n, val_acc=sum(r.val_acc for r in runs) / n,
+                       train_acc=sum(r.train_acc for r in runs) / n,
+                       best_epoch=int(round(sum(r.best_epoch for r in runs) / n)))
+
+
+def _train_classifier(x: Tensor, y: Tensor, masks: tuple, num_classes: int, epochs: int, lr: float,
+                      weight_decay: float, gen: torch.Generator, device: torch.device,
+                      score: Optional[Callable[[Tensor, Tensor], float]], last: bool) -> ProbeResult:
+    """One classifier from ``gen``'s next initialisation; the scores at the best validation
+    epoch, or at the last epoch with ``last`` (then only that epoch is scored)."""
+    tr, va, te = masks
     clf = nn.Linear(x.size(1), num_classes)
     with torch.no_grad():  # seeded init, independent of the global RNG
         bound = 1.0 / max(x.size(1), 1) ** 0.5
@@ -110,6 +144,8 @@ def linear_probe(
         opt.zero_grad()
         loss_fn(clf(x[tr]), y[tr]).backward()
         opt.step()
+        if last and epoch < epochs - 1:
+            continue
         clf.eval()
         with torch.no_grad():
             logits = clf(x)
