@@ -104,6 +104,20 @@ def _version() -> str:
             f"{', '.join(available_backends('cpu'))}{', cuda: ' + ', '.join(available_backends('cuda')) if torch.cuda.is_available() else ''})")
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the versions and backends are looked up only when asked for (finding
+    the backends imports their packages, Triton's among them)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print graphssl's and torch's versions and the sparse backends, then exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: Optional[str] = None) -> None:
+        print(_version())
+        parser.exit()
+
+
 # ---------------------------------------------------------------------------- pretrain / evaluate
 def _load_node_dataset(name: str, root: Optional[str], download: bool = True):
     from .datasets import load_dataset
@@ -235,7 +249,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- entry point
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="graphssl", description="Self-supervised learning on graphs.")
-    p.add_argument("--version", action="version", version=_version())
+    p.add_argument("--version", action=_VersionAction)
     sub = p.add_subparsers(dest="command", required=True)
 
     m = sub.add_parser("methods", help="list the SSL methods, what they embed and their packaged configs")

@@ -5,6 +5,13 @@ from pathlib import Path
 import pytest
 import torch
 
+# Triton's interpreter (the Triton kernels' CPU tests) works only when TRITON_INTERPRET is set
+# before triton is first imported, and test modules collected before the Triton tests import
+# it (torch-geometric does, on import). Set it here, before any test module is collected;
+# graphssl never picks the Triton backend for CPU tensors by itself, so nothing else changes.
+if not torch.cuda.is_available():
+    os.environ.setdefault("TRITON_INTERPRET", "1")
+
 
 @pytest.fixture(scope="session")
 def data_root() -> Path:
