@@ -100,8 +100,10 @@ def _cmd_methods(args: argparse.Namespace) -> int:
 def _version() -> str:
     from . import __version__
     from .sparse import available_backends
-    return (f"graphssl {__version__} (torch {torch.__version__}; sparse backends here: "
-            f"{', '.join(available_backends('cpu'))}{', cuda: ' + ', '.join(available_backends('cuda')) if torch.cuda.is_available() else ''})")
+    backends = ", ".join(available_backends("cpu"))
+    if torch.cuda.is_available():
+        backends += "; on cuda: " + ", ".join(available_backends("cuda"))
+    return f"graphssl {__version__} (torch {torch.__version__}; sparse backends here: {backends})"
 
 
 class _VersionAction(argparse.Action):
