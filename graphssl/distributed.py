@@ -50,9 +50,7 @@ def init_from_env(device: Union[str, torch.device] = "cpu") -> DistInfo:
     if world <= 1:
         return DistInfo(0, 1, 0, device)
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError("a CUDA device was asked for but CUDA is not available")
+    if device.type == "cuda":  # resolve_device has checked that CUDA is usable
         if local_rank >= torch.cuda.device_count():
             raise ValueError(f"local rank {local_rank} needs a GPU but only {torch.cuda.device_count()} are visible")
         device = torch.device("cuda", local_rank)

@@ -93,7 +93,7 @@ def make_input(sample: Any, x: Tensor, graph: Optional[Graph] = None,
     Raises:
         ValueError: another kind of sample (e.g. a link batch), or ids out of ``x``'s range.
     """
-    device = resolve_device(device) if device is not None else x.device
+    device = torch.device(device) if device is not None else x.device  # per batch: the loader resolved it
     if isinstance(sample, Subgraph):
         nodes = sample.nodes
         _check_range(nodes, x, "subgraph nodes")

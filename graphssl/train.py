@@ -15,25 +15,15 @@ import torch
 from tqdm.auto import tqdm
 
 from . import distributed as dist_utils
+from .losses.checks import check_positive
 from .methods.base import GraphInput, SSLMethod
 from .minibatch import SampledInputs
 from .sampling import NeighborSampler, Sampler
+from .sampling._validation import check_int
 
 __all__ = ["Trainer", "TrainHistory", "seed_everything"]
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
-
-
-def _check_number(name: str, value: object, integer: bool = False, low: float = 0, strict: bool = False) -> None:
-    """Raise ``ValueError`` naming ``name`` unless ``value`` is a number (an int with
-    ``integer``) that is ``>= low`` (``> low`` with ``strict``); a config typo such as
-    ``lr: 1e-3x`` arrives here as a string."""
-    kinds = (int,) if integer else (int, float)
-    ok = (isinstance(value, kinds) and not isinstance(value, bool) and not math.isnan(value)
-          and (value > low if strict else value >= low))
-    if not ok:
-        what = "an int" if integer else "a number"
-        raise ValueError(f"{name} must be {what} {'>' if strict else '>='} {low:g}, got {value!r}")
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -121,15 +111,16 @@ class Trainer:
         distributed: Optional[bool] = None,
         find_unused_parameters: bool = True,
     ) -> None:
-        _check_number("epochs", epochs, integer=True, low=0)
-        _check_number("lr", lr, low=0, strict=True)
-        _check_number("weight_decay", weight_decay, low=0)
+        # config values arrive unchecked: a typo such as ``lr: 1e-3x`` is a string here
+        check_int("epochs", epochs, low=0)
+        check_positive("lr", lr)
+        check_positive("weight_decay", weight_decay, allow_zero=True)
         if grad_clip is not None:
-            _check_number("grad_clip", grad_clip, low=0, strict=True)
-        _check_number("checkpoint_every", checkpoint_every, integer=True, low=1)
-        _check_number("validate_every", validate_every, integer=True, low=1)
+            check_positive("grad_clip", grad_clip)
+        check_int("checkpoint_every", checkpoint_every)
+        check_int("validate_every", validate_every)
         if patience is not None:
-            _check_number("patience", patience, integer=True, low=1)
+            check_int("patience", patience)
         if optimizer not in _OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {sorted(_OPTIMIZERS)}")
         if scheduler not in (None, "cosine"):

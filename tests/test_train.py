@@ -80,13 +80,13 @@ def test_bad_settings_raise():
 
 
 @pytest.mark.parametrize("kw, match", [
-    ({"lr": "abc"}, "lr must be a number > 0, got 'abc'"),
+    ({"lr": "abc"}, "lr must be a positive number, got 'abc'"),
     ({"lr": float("nan")}, "lr must be"),
     ({"epochs": 2.5}, "epochs must be an int >= 0"),
     ({"epochs": "10"}, "epochs must be an int"),
     ({"epochs": True}, "epochs must be an int"),
-    ({"weight_decay": -1e-4}, "weight_decay must be a number >= 0"),
-    ({"grad_clip": 0}, "grad_clip must be a number > 0"),
+    ({"weight_decay": -1e-4}, "weight_decay must be a non-negative number"),
+    ({"grad_clip": 0}, "grad_clip must be a positive number"),
     ({"checkpoint_every": 0}, "checkpoint_every must be an int >= 1"),
     ({"validate_every": 0}, "validate_every must be an int >= 1"),
     ({"patience": 0}, "patience must be an int >= 1"),

@@ -12,6 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from ..devices import resolve_device
+from ..sampling._validation import check_int
 
 __all__ = ["ProbeResult", "linear_probe", "PROBE_SELECTIONS"]
 
@@ -105,9 +106,8 @@ def linear_probe(
     masks = check_probe_inputs(embeddings, labels, train_mask, val_mask, test_mask)
     if select not in PROBE_SELECTIONS:
         raise ValueError(f"unknown probe select {select!r}; expected one of {PROBE_SELECTIONS}")
-    for name, v in (("epochs", epochs), ("repeats", repeats)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"probe {name} must be an int >= 1, got {v!r}")
+    check_int("probe epochs", epochs)
+    check_int("probe repeats", repeats)
     device = resolve_device(device) if device is not None else embeddings.device
     x = embeddings.detach().to(device, torch.float32)
     y = labels.to(device)

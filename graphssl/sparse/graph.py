@@ -8,7 +8,6 @@ indexed by *target*: row ``t`` lists the sources of the edges that point at ``t`
 from __future__ import annotations
 
 import weakref
-
 from typing import Optional, Tuple, Union
 
 import torch
