@@ -15,11 +15,10 @@ import torch
 from tqdm.auto import tqdm
 
 from . import distributed as dist_utils
-from .losses.checks import check_positive
+from .checks import check_int, check_positive
 from .methods.base import GraphInput, SSLMethod
 from .minibatch import SampledInputs
 from .sampling import NeighborSampler, Sampler
-from .sampling._validation import check_int
 
 __all__ = ["Trainer", "TrainHistory", "seed_everything"]
 

@@ -1,7 +1,6 @@
-"""Argument checks shared by the augmenters: each raises ValueError naming the problem."""
+"""Tensor and graph checks shared by the augmenters (the number checks are in graphssl.checks)."""
 from __future__ import annotations
 
-import math
 from typing import Optional, Sequence
 
 import torch
@@ -9,33 +8,8 @@ from torch import Tensor
 
 from ..sparse.graph import Graph
 
-__all__ = ["check_probability", "check_probability_tensor", "check_nonnegative", "check_positive_int",
-           "check_choice", "check_graph", "check_square", "check_node_tensor", "check_edge_tensor",
+__all__ = ["check_probability_tensor", "check_graph", "check_square", "check_node_tensor", "check_edge_tensor",
            "check_batch_vector"]
-
-
-def _as_float(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        if isinstance(value, Tensor) and value.numel() == 1:
-            value = value.item()
-        else:
-            raise ValueError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if math.isnan(value) or math.isinf(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
-def check_probability(name: str, value: object, allow_one: bool = False) -> float:
-    """``value`` as a float in ``[0, 1)`` (``[0, 1]`` with ``allow_one``).
-
-    Raises:
-        ValueError: not a number, or outside the range (the message names ``name``).
-    """
-    v = _as_float(name, value)
-    if v < 0.0 or v > 1.0 or (v == 1.0 and not allow_one):
-        raise ValueError(f"{name} must lie in [0, {'1]' if allow_one else '1)'}, got {value}")
-    return v
 
 
 def check_probability_tensor(name: str, t: object, shape: Sequence[int]) -> Tensor:
@@ -53,44 +27,6 @@ def check_probability_tensor(name: str, t: object, shape: Sequence[int]) -> Tens
     if t.numel() and (float(t.min()) < 0 or float(t.max()) > 1):
         raise ValueError(f"{name} must lie in [0, 1]")
     return t
-
-
-def check_nonnegative(name: str, value: object) -> float:
-    """``value`` as a finite float ``>= 0``.
-
-    Raises:
-        ValueError: not a finite non-negative number.
-    """
-    v = _as_float(name, value)
-    if v < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return v
-
-
-def check_positive_int(name: str, value: object, allow_zero: bool = False) -> int:
-    """``value`` as an int ``>= 1`` (``>= 0`` with ``allow_zero``).
-
-    Raises:
-        ValueError: not an integer, or too small.
-    """
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an integer, got {type(value).__name__}")
-    low = 0 if allow_zero else 1
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
-
-
-def check_choice(name: str, value: Optional[str], choices: Sequence[Optional[str]]) -> Optional[str]:
-    """``value`` if it is one of ``choices`` (strings compared case-insensitively).
-
-    Raises:
-        ValueError: unknown value (the message lists the choices).
-    """
-    key = value.lower() if isinstance(value, str) else value
-    if key not in choices:
-        raise ValueError(f"unknown {name} {value!r}; choose one of {list(choices)}")
-    return key
 
 
 def check_graph(graph: object, what: str) -> Graph:

@@ -13,7 +13,7 @@ from torch import Tensor
 
 from ..sparse.graph import Graph
 from ..sparse.ops import spmm
-from ._validation import check_choice, check_positive_int, check_probability
+from ..checks import check_choice, check_fraction, check_int
 
 __all__ = ["CENTRALITIES", "degree_centrality", "pagerank_centrality", "eigenvector_centrality",
            "node_centrality", "edge_drop_probabilities", "feature_drop_probabilities"]
@@ -52,8 +52,8 @@ def pagerank_centrality(graph: Graph, damping: float = 0.85, num_iterations: int
         >>> [round(v, 3) for v in pagerank_centrality(g).tolist()]
         [0.333, 0.333, 0.333]
     """
-    damping = check_probability("damping", damping)
-    num_iterations = check_positive_int("num_iterations", num_iterations)
+    damping = check_fraction("damping", damping)
+    num_iterations = check_int("num_iterations", num_iterations)
     if graph.is_bipartite:
         raise ValueError(f"pagerank_centrality needs a square graph, got {graph!r}")
     n = graph.num_nodes
@@ -89,7 +89,7 @@ def eigenvector_centrality(graph: Graph, num_iterations: int = 200, tol: float =
         >>> [round(v, 3) for v in eigenvector_centrality(g).tolist()]
         [0.5, 0.707, 0.5]
     """
-    num_iterations = check_positive_int("num_iterations", num_iterations)
+    num_iterations = check_int("num_iterations", num_iterations)
     if graph.is_bipartite:
         raise ValueError(f"eigenvector_centrality needs a square graph, got {graph!r}")
     n = graph.num_nodes
@@ -149,8 +149,8 @@ def edge_drop_probabilities(graph: Graph, p: float, centrality: str = "degree", 
         >>> [round(v, 2) for v in edge_drop_probabilities(g, 0.3).tolist()]
         [0.0, 0.0, 0.0, 0.7]
     """
-    p = check_probability("p", p, allow_one=True)
-    max_p = check_probability("max_p", max_p, allow_one=True)
+    p = check_fraction("p", p, high_closed=True)
+    max_p = check_fraction("max_p", max_p, high_closed=True)
     c = node_centrality(graph, centrality).double()
     s = torch.log(c[graph.row()].clamp_min(_LOG_FLOOR))
     return _scores_to_probabilities(s, p, max_p).float()
@@ -171,8 +171,8 @@ def feature_drop_probabilities(graph: Graph, x: Tensor, p: float, centrality: st
     Raises:
         ValueError: bad rates, unknown centrality or weighting, ``x`` with the wrong shape.
     """
-    p = check_probability("p", p, allow_one=True)
-    max_p = check_probability("max_p", max_p, allow_one=True)
+    p = check_fraction("p", p, high_closed=True)
+    max_p = check_fraction("max_p", max_p, high_closed=True)
     weighting = check_choice("feature weighting", weighting, ("occurrence", "magnitude"))
     if not isinstance(x, Tensor) or x.dim() != 2 or x.size(0) != graph.num_nodes:
         raise ValueError(f"x must be [num_nodes={graph.num_nodes}, F], got "

@@ -7,7 +7,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import torch
 
 from ._sampling import randperm
-from ._validation import check_positive_int
+from ..checks import check_int
 from .base import Augmenter, build_augmenter, register_augmenter
 from .view import GraphView
 
@@ -97,7 +97,7 @@ class RandomChoice(Augmenter):
         self.augmenters = _build_all(augmenters, "RandomChoice")
         if not self.augmenters:
             raise ValueError("RandomChoice needs at least one augmenter")
-        self.num_choices = check_positive_int("num_choices", num_choices)
+        self.num_choices = check_int("num_choices", num_choices)
         if self.num_choices > len(self.augmenters):
             raise ValueError(f"num_choices={num_choices} exceeds the {len(self.augmenters)} augmenters")
 

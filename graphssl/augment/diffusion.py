@@ -22,8 +22,8 @@ from torch import Tensor
 
 from ..sparse.graph import Graph
 from ._csr import csr_from_edges, rowptr_from_rows
-from ._validation import check_choice, check_graph, check_nonnegative, check_positive_int, check_probability, \
-    check_square
+from ..checks import check_choice, check_fraction, check_int, check_positive
+from ._validation import check_graph, check_square
 from .base import Augmenter, register_augmenter
 from .view import GraphView
 
@@ -39,7 +39,7 @@ DEFAULT_APPROX_TOPK = 32
 
 # ---------------------------------------------------------------------------- checks
 def _check_alpha(alpha: float) -> float:
-    a = check_probability("alpha", alpha)
+    a = check_fraction("alpha", alpha)
     if a == 0.0:
         raise ValueError("alpha must lie in (0, 1), got 0 (the PPR series would not converge)")
     return a
@@ -47,9 +47,9 @@ def _check_alpha(alpha: float) -> float:
 
 def _check_sparsify(topk: Optional[int], eps: Optional[float]) -> Tuple[Optional[int], Optional[float]]:
     if topk is not None:
-        topk = check_positive_int("topk", topk)
+        topk = check_int("topk", topk)
     if eps is not None:
-        eps = check_nonnegative("eps", eps)
+        eps = check_positive("eps", eps, allow_zero=True)
     return topk, eps
 
 
@@ -184,7 +184,7 @@ def heat_matrix(graph: Graph, t: float = 5.0, *, add_self_loops: bool = True, no
     """
     check_graph(graph, "heat_matrix")
     check_square(graph, "heat_matrix")
-    t = check_nonnegative("t", t)
+    t = check_positive("t", t, allow_zero=True)
     normalization = check_choice("normalization", normalization, NORMALIZATIONS)
     a, _ = _dense_blocks(graph, _block_ptr(graph, None), add_self_loops, max_dense_nodes)
     return _heat_blocks(a, t, normalization)[0]
@@ -227,8 +227,8 @@ def approximate_ppr(graph: Graph, alpha: float = 0.2, topk: int = DEFAULT_APPROX
     check_graph(graph, "approximate_ppr")
     check_square(graph, "approximate_ppr")
     alpha = _check_alpha(alpha)
-    topk = check_positive_int("topk", topk)
-    push_eps = check_nonnegative("push_eps", push_eps)
+    topk = check_int("topk", topk)
+    push_eps = check_positive("push_eps", push_eps, allow_zero=True)
     if push_eps == 0:
         raise ValueError("push_eps must be > 0 (the push would never stop)")
     _, eps = _check_sparsify(None, eps)
@@ -300,7 +300,7 @@ def ppr_diffusion(graph: Graph, alpha: float = 0.2, *, topk: Optional[int] = Non
     topk, eps = _check_sparsify(topk, eps)
     method = check_choice("diffusion method", method, _METHODS)
     normalization = check_choice("normalization", normalization, NORMALIZATIONS)
-    max_dense_nodes = check_positive_int("max_dense_nodes", max_dense_nodes)
+    max_dense_nodes = check_int("max_dense_nodes", max_dense_nodes)
     bptr = _block_ptr(graph, ptr)
     if method == "auto":
         largest = int((bptr[1:] - bptr[:-1]).max()) if bptr.numel() > 1 else 0
@@ -329,10 +329,10 @@ def heat_diffusion(graph: Graph, t: float = 5.0, *, topk: Optional[int] = None, 
     """
     check_graph(graph, "heat_diffusion")
     check_square(graph, "heat_diffusion")
-    t = check_nonnegative("t", t)
+    t = check_positive("t", t, allow_zero=True)
     topk, eps = _check_sparsify(topk, eps)
     normalization = check_choice("normalization", normalization, NORMALIZATIONS)
-    max_dense_nodes = check_positive_int("max_dense_nodes", max_dense_nodes)
+    max_dense_nodes = check_int("max_dense_nodes", max_dense_nodes)
     bptr = _block_ptr(graph, ptr)
     a, sizes = _dense_blocks(graph, bptr, add_self_loops, max_dense_nodes)
     return _sparsify_blocks(_heat_blocks(a, t, normalization), sizes, bptr, topk, eps, _weight_dtype(graph))
@@ -388,8 +388,8 @@ class PPRDiffusion(_Diffusion):
         self.method = check_choice("diffusion method", method, _METHODS)
         self.add_self_loops = bool(add_self_loops)
         self.normalization = check_choice("normalization", normalization, NORMALIZATIONS)
-        self.push_eps = check_nonnegative("push_eps", push_eps)
-        self.max_dense_nodes = check_positive_int("max_dense_nodes", max_dense_nodes)
+        self.push_eps = check_positive("push_eps", push_eps, allow_zero=True)
+        self.max_dense_nodes = check_int("max_dense_nodes", max_dense_nodes)
         if self.method == "approx" and self.normalization == "col":
             raise ValueError("the approximate PPR supports normalization 'sym' or 'row'")
 
@@ -434,11 +434,11 @@ class HeatDiffusion(_Diffusion):
     def __init__(self, t: float = 5.0, topk: Optional[int] = None, eps: Optional[float] = None,
                  add_self_loops: bool = True, normalization: str = "sym",
                  max_dense_nodes: int = DEFAULT_MAX_DENSE_NODES) -> None:
-        self.t = check_nonnegative("t", t)
+        self.t = check_positive("t", t, allow_zero=True)
         self.topk, self.eps = _check_sparsify(topk, eps)
         self.add_self_loops = bool(add_self_loops)
         self.normalization = check_choice("normalization", normalization, NORMALIZATIONS)
-        self.max_dense_nodes = check_positive_int("max_dense_nodes", max_dense_nodes)
+        self.max_dense_nodes = check_int("max_dense_nodes", max_dense_nodes)
 
     def _key(self) -> tuple:
         return ("heat", self.t, self.topk, self.eps, self.add_self_loops, self.normalization, self.max_dense_nodes)

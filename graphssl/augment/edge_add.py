@@ -9,7 +9,8 @@ from torch import Tensor
 from ..sparse.graph import Graph
 from ._csr import merge_sorted_edges, ptr_from_batch
 from ._sampling import randint_below, uniform
-from ._validation import check_batch_vector, check_graph, check_nonnegative, check_positive_int
+from ..checks import check_int, check_positive
+from ._validation import check_batch_vector, check_graph
 from .base import Augmenter, register_augmenter
 from .view import GraphView
 
@@ -114,9 +115,9 @@ def add_edges(graph: Graph, p: float = 0.2, *, num_edges: Optional[int] = None, 
         (True, True)
     """
     check_graph(graph, "add_edges")
-    p = check_nonnegative("p", p)
+    p = check_positive("p", p, allow_zero=True)
     if num_edges is not None:
-        num_edges = check_positive_int("num_edges", num_edges, allow_zero=True)
+        num_edges = check_int("num_edges", num_edges, low=0)
         if batch is not None:
             raise ValueError("num_edges applies to a single graph; with a batch use the ratio p")
     if graph.is_bipartite and (batch is not None or force_undirected):
@@ -150,7 +151,7 @@ class EdgeAdd(Augmenter):
 
     def __init__(self, p: float = 0.2, allow_self_loops: bool = False, allow_duplicates: bool = False,
                  force_undirected: bool = False) -> None:
-        self.p = check_nonnegative("p", p)
+        self.p = check_positive("p", p, allow_zero=True)
         self.allow_self_loops = bool(allow_self_loops)
         self.allow_duplicates = bool(allow_duplicates)
         self.force_undirected = bool(force_undirected)

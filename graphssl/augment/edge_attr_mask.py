@@ -11,7 +11,7 @@ from typing import Optional
 
 import torch
 
-from ._validation import check_choice, check_probability
+from ..checks import check_choice, check_fraction
 from .base import Augmenter, register_augmenter
 from .feature_mask import MASK_MODES, mask_features
 from .view import GraphView
@@ -44,7 +44,7 @@ class EdgeAttrMask(Augmenter):
     """
 
     def __init__(self, p: float = 0.3, mode: str = "col", fill_value: float = 0.0) -> None:
-        self.p = check_probability("p", p)
+        self.p = check_fraction("p", p)
         self.mode = check_choice("mask mode", mode, MASK_MODES)
         self.fill_value = fill_value
 

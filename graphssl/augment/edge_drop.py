@@ -9,7 +9,8 @@ from torch import Tensor
 from ..sparse.graph import Graph
 from ._csr import filter_edges
 from ._sampling import uniform
-from ._validation import check_choice, check_graph, check_probability, check_probability_tensor
+from ..checks import check_choice, check_fraction
+from ._validation import check_graph, check_probability_tensor
 from .base import Augmenter, register_augmenter
 from .centrality import CENTRALITIES, edge_drop_probabilities
 from .view import GraphView
@@ -55,7 +56,7 @@ def drop_edges(graph: Graph, p: float = 0.5, *, edge_prob: Optional[Tensor] = No
         True
     """
     check_graph(graph, "drop_edges")
-    p = check_probability("p", p)
+    p = check_fraction("p", p)
     if edge_prob is not None:
         check_probability_tensor("edge_prob", edge_prob, (graph.num_edges,))
     if force_undirected and graph.is_bipartite:
@@ -103,9 +104,9 @@ class EdgeDrop(Augmenter):
 
     def __init__(self, p: float = 0.2, adaptive: Optional[str] = None, max_p: float = 0.7,
                  force_undirected: bool = False) -> None:
-        self.p = check_probability("p", p)
+        self.p = check_fraction("p", p)
         self.adaptive = check_choice("adaptive centrality", adaptive, (None,) + CENTRALITIES)
-        self.max_p = check_probability("max_p", max_p, allow_one=True)
+        self.max_p = check_fraction("max_p", max_p, high_closed=True)
         self.force_undirected = bool(force_undirected)
 
     def _apply(self, view: GraphView, generator: Optional[torch.Generator]) -> GraphView:

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from ._sampling import uniform
-from ._validation import check_probability
+from ..checks import check_fraction
 from .base import Augmenter, register_augmenter
 from .view import GraphView
 
@@ -46,7 +46,7 @@ def dropout_features(x: Tensor, p: float = 0.2, *, training: bool = True,
     """
     if not isinstance(x, Tensor) or not x.is_floating_point():
         raise ValueError(f"x must be a floating-point tensor, got {getattr(x, 'dtype', type(x).__name__)}")
-    p = check_probability("p", p)
+    p = check_fraction("p", p)
     if not training or p == 0.0:
         return x, torch.ones(x.shape, dtype=torch.bool, device=x.device)
     keep = uniform(x.shape, generator, x.device) >= p
@@ -70,7 +70,7 @@ class FeatureDropout(Augmenter):
     """
 
     def __init__(self, p: float = 0.2) -> None:
-        self.p = check_probability("p", p)
+        self.p = check_fraction("p", p)
 
     def _apply(self, view: GraphView, generator: Optional[torch.Generator]) -> GraphView:
         if view.x is None:

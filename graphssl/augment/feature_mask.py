@@ -7,7 +7,8 @@ import torch
 from torch import Tensor
 
 from ._sampling import uniform
-from ._validation import check_choice, check_probability, check_probability_tensor
+from ..checks import check_choice, check_fraction
+from ._validation import check_probability_tensor
 from .base import Augmenter, register_augmenter
 from .centrality import CENTRALITIES, feature_drop_probabilities
 from .view import GraphView
@@ -60,7 +61,7 @@ def mask_features(x: Tensor, p: float = 0.3, *, mode: str = "col", feature_prob:
     """
     if not isinstance(x, Tensor) or x.dim() == 0:
         raise ValueError(f"x must be a [N, F] tensor, got {getattr(x, 'shape', type(x).__name__)}")
-    p = check_probability("p", p)
+    p = check_fraction("p", p)
     mode = check_choice("mask mode", mode, MASK_MODES)
     flat = x.dim() == 1
     xx = x.unsqueeze(1) if flat else x
@@ -107,11 +108,11 @@ class FeatureMask(Augmenter):
 
     def __init__(self, p: float = 0.3, mode: str = "col", fill_value: float = 0.0, adaptive: Optional[str] = None,
                  max_p: float = 0.7, weighting: str = "occurrence") -> None:
-        self.p = check_probability("p", p)
+        self.p = check_fraction("p", p)
         self.mode = check_choice("mask mode", mode, MASK_MODES)
         self.fill_value = float(fill_value)
         self.adaptive = check_choice("adaptive centrality", adaptive, (None,) + CENTRALITIES)
-        self.max_p = check_probability("max_p", max_p, allow_one=True)
+        self.max_p = check_fraction("max_p", max_p, high_closed=True)
         self.weighting = check_choice("feature weighting", weighting, ("occurrence", "magnitude"))
         if self.adaptive is not None and self.mode != "col":
             raise ValueError(f"adaptive feature masking works on columns; got mode {mode!r}")

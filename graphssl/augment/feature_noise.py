@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 
 from ._sampling import normal
-from ._validation import check_nonnegative
+from ..checks import check_positive
 from .base import Augmenter, register_augmenter
 from .view import GraphView
 
@@ -38,7 +38,7 @@ def add_feature_noise(x: Tensor, std: float = 0.1, *, training: bool = True,
     """
     if not isinstance(x, Tensor) or not x.is_floating_point():
         raise ValueError(f"x must be a floating-point tensor, got {getattr(x, 'dtype', type(x).__name__)}")
-    std = check_nonnegative("std", std)
+    std = check_positive("std", std, allow_zero=True)
     if not training or std == 0.0:
         return x, torch.zeros_like(x)
     noise = normal(x.shape, generator, x.device, x.dtype).mul_(std)
@@ -61,7 +61,7 @@ class FeatureNoise(Augmenter):
     """
 
     def __init__(self, std: float = 0.1) -> None:
-        self.std = check_nonnegative("std", std)
+        self.std = check_positive("std", std, allow_zero=True)
 
     def _apply(self, view: GraphView, generator: Optional[torch.Generator]) -> GraphView:
         if view.x is None:

@@ -9,7 +9,8 @@ from torch import Tensor
 from ..sparse.graph import Graph
 from ._csr import induced_subgraph
 from ._sampling import uniform
-from ._validation import check_batch_vector, check_graph, check_probability, check_probability_tensor, check_square
+from ..checks import check_fraction
+from ._validation import check_batch_vector, check_graph, check_probability_tensor, check_square
 from .base import Augmenter, register_augmenter
 from .view import GraphView
 
@@ -73,7 +74,7 @@ def drop_nodes(graph: Graph, p: float = 0.2, *, node_prob: Optional[Tensor] = No
     """
     check_graph(graph, "drop_nodes")
     check_square(graph, "drop_nodes")
-    p = check_probability("p", p)
+    p = check_fraction("p", p)
     n = graph.num_nodes
     b = check_batch_vector(batch, n, num_graphs)
     if node_prob is not None:
@@ -110,7 +111,7 @@ class NodeDrop(Augmenter):
     """
 
     def __init__(self, p: float = 0.2, relabel_nodes: bool = True) -> None:
-        self.p = check_probability("p", p)
+        self.p = check_fraction("p", p)
         self.relabel_nodes = bool(relabel_nodes)
 
     def _apply(self, view: GraphView, generator: Optional[torch.Generator]) -> GraphView:

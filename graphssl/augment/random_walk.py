@@ -10,8 +10,8 @@ from torch import Tensor
 from ..sparse.graph import Graph
 from ._csr import induced_subgraph, ptr_from_batch
 from ._sampling import randint_below, uniform
-from ._validation import (check_batch_vector, check_graph, check_positive_int, check_probability,
-                          check_square)
+from ..checks import check_fraction, check_int
+from ._validation import check_batch_vector, check_graph, check_square
 from .base import Augmenter, register_augmenter
 from .view import GraphView
 
@@ -47,8 +47,8 @@ def random_walk(graph: Graph, start: Tensor, walk_length: int, *, restart_p: flo
     """
     check_graph(graph, "random_walk")
     check_square(graph, "random_walk")
-    walk_length = check_positive_int("walk_length", walk_length, allow_zero=True)
-    restart_p = check_probability("restart_p", restart_p)
+    walk_length = check_int("walk_length", walk_length, low=0)
+    restart_p = check_fraction("restart_p", restart_p)
     if not isinstance(start, Tensor) or start.dim() != 1 or start.is_floating_point():
         raise ValueError(f"start must be a [W] integer tensor, got {getattr(start, 'shape', type(start).__name__)}")
     start = start.to(graph.device).long()
@@ -105,15 +105,15 @@ def random_walk_subgraph(graph: Graph, root_ratio: float = 0.1, walk_length: int
     """
     check_graph(graph, "random_walk_subgraph")
     check_square(graph, "random_walk_subgraph")
-    root_ratio = check_probability("root_ratio", root_ratio, allow_one=True)
+    root_ratio = check_fraction("root_ratio", root_ratio, high_closed=True)
     if root_ratio == 0:
         raise ValueError("root_ratio must lie in (0, 1], got 0")
-    walk_length = check_positive_int("walk_length", walk_length, allow_zero=True)
-    restart_p = check_probability("restart_p", restart_p)
+    walk_length = check_int("walk_length", walk_length, low=0)
+    restart_p = check_fraction("restart_p", restart_p)
     n = graph.num_nodes
     b = check_batch_vector(batch, n, num_graphs)
     if num_roots is not None:
-        num_roots = check_positive_int("num_roots", num_roots)
+        num_roots = check_int("num_roots", num_roots)
         if batch is not None:
             raise ValueError("num_roots applies to a single graph; with a batch use root_ratio")
     if not training:
@@ -159,11 +159,11 @@ class RandomWalkSubgraph(Augmenter):
 
     def __init__(self, root_ratio: float = 0.1, walk_length: int = 10, restart_p: float = 0.0,
                  relabel_nodes: bool = True) -> None:
-        self.root_ratio = check_probability("root_ratio", root_ratio, allow_one=True)
+        self.root_ratio = check_fraction("root_ratio", root_ratio, high_closed=True)
         if self.root_ratio == 0:
             raise ValueError("root_ratio must lie in (0, 1], got 0")
-        self.walk_length = check_positive_int("walk_length", walk_length, allow_zero=True)
-        self.restart_p = check_probability("restart_p", restart_p)
+        self.walk_length = check_int("walk_length", walk_length, low=0)
+        self.restart_p = check_fraction("restart_p", restart_p)
         self.relabel_nodes = bool(relabel_nodes)
 
     def _apply(self, view: GraphView, generator: Optional[torch.Generator]) -> GraphView:

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from ..devices import resolve_device
-from ..sampling._validation import check_int
+from ..checks import check_int
 
 __all__ = ["ProbeResult", "linear_probe", "PROBE_SELECTIONS"]
 

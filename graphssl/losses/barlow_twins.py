@@ -10,7 +10,8 @@ from typing import Optional
 
 from torch import Tensor
 
-from .checks import check_embeddings, check_positive
+from ..checks import check_positive
+from .checks import check_embeddings
 from .registry import register_loss
 
 __all__ = ["barlow_twins_loss", "batch_standardize"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .checks import check_embeddings, check_positive
+from ..checks import check_positive
+from .checks import check_embeddings
 from .registry import register_loss
 
 __all__ = ["cca_ssg_loss"]

@@ -1,12 +1,11 @@
 """Argument checks shared by the losses, so bad input fails with a message naming it."""
 from __future__ import annotations
 
-import math
-from typing import Any, Optional
+from typing import Optional
 
 from torch import Tensor
 
-__all__ = ["check_embeddings", "check_positive", "check_chunk_size"]
+__all__ = ["check_embeddings", "check_chunk_size"]
 
 
 def check_embeddings(anchor: Tensor, sample: Tensor, same_rows: bool = False,
@@ -33,19 +32,6 @@ def check_embeddings(anchor: Tensor, sample: Tensor, same_rows: bool = False,
         raise ValueError(f"{a} and {s} have different dtypes: {anchor.dtype} vs {sample.dtype}")
     if anchor.device != sample.device:
         raise ValueError(f"{a} is on {anchor.device} but {s} is on {sample.device}")
-
-
-def check_positive(name: str, value: Any, allow_zero: bool = False) -> float:
-    """``value`` as a float, checked finite and ``> 0`` (or ``>= 0`` with ``allow_zero``).
-
-    Raises:
-        ValueError: not a real number, not finite, or out of range.
-    """
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
-        and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        raise ValueError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number, got {value!r}")
-    return float(value)
 
 
 def check_chunk_size(chunk_size: Optional[int]) -> None:

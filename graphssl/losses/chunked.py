@@ -17,7 +17,8 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 from ..sparse import Graph
-from .checks import check_chunk_size, check_embeddings, check_positive
+from ..checks import check_positive
+from .checks import check_chunk_size, check_embeddings
 from .pairs import PairIndex, positive_pairs
 
 __all__ = ["chunked_similarity", "default_chunk_size", "REDUCTIONS"]

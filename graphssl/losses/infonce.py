@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .chunked import _reduce
-from .checks import check_chunk_size, check_embeddings, check_positive
+from ..checks import check_positive
+from .checks import check_chunk_size, check_embeddings
 from .pairs import PairIndex, PositiveSpec, positive_pairs
 from .registry import register_loss
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from .checks import check_positive
+from ..checks import check_positive
 from .registry import register_loss
 
 __all__ = ["bpr_loss", "margin_ranking_loss"]

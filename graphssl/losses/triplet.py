@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.checkpoint import checkpoint
 
-from .checks import check_chunk_size, check_embeddings, check_positive
+from ..checks import check_positive
+from .checks import check_chunk_size, check_embeddings
 from .chunked import default_chunk_size
 from .pairs import PairIndex, PositiveSpec, positive_pairs
 from .registry import register_loss

@@ -13,7 +13,8 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from .checks import check_embeddings, check_positive
+from ..checks import check_positive
+from .checks import check_embeddings
 from .registry import register_loss
 
 __all__ = ["vicreg_loss"]

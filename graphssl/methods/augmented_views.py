@@ -10,31 +10,15 @@ from typing import Any, Optional, Sequence, Tuple, Union
 import torch
 from torch import Tensor, nn
 
+from ..checks import check_fraction
 from ..augment import Augmenter, Compose, EdgeDrop, FeatureMask, build_augmenter
 from ..sparse import Graph
 from ..sparse.batch import GraphBatch
 
-__all__ = ["RatePair", "rate_pair", "view_augmenters", "augment_view", "resolve_activation", "check_rate",
-           "make_generator"]
+__all__ = ["RatePair", "rate_pair", "view_augmenters", "augment_view", "resolve_activation", "make_generator"]
 
 #: A rate for both views, or one per view.
 RatePair = Union[float, Sequence[float]]
-
-
-def check_rate(name: str, value: float, closed_high: bool = False) -> float:
-    """``value`` as a float in ``[0, 1)`` (``[0, 1]`` with ``closed_high``).
-
-    Raises:
-        ValueError: outside the range or not a number.
-    """
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    ok = 0.0 <= v <= 1.0 if closed_high else 0.0 <= v < 1.0
-    if not ok:
-        raise ValueError(f"{name} must lie in [0, {'1]' if closed_high else '1)'}, got {value!r}")
-    return v
 
 
 def rate_pair(name: str, value: RatePair) -> Tuple[float, float]:
@@ -44,10 +28,10 @@ def rate_pair(name: str, value: RatePair) -> Tuple[float, float]:
         ValueError: not a number or a pair of numbers in ``[0, 1)``.
     """
     if isinstance(value, (int, float)):
-        r = check_rate(name, value)
+        r = check_fraction(name, value)
         return r, r
     if isinstance(value, (list, tuple)) and len(value) == 2:
-        return check_rate(f"{name}[0]", value[0]), check_rate(f"{name}[1]", value[1])
+        return check_fraction(f"{name}[0]", value[0]), check_fraction(f"{name}[1]", value[1])
     raise ValueError(f"{name} must be a rate or a pair of rates (one per view), got {value!r}")
 
 

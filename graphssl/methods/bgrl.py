@@ -15,9 +15,10 @@ from typing import Any, Optional, Sequence
 import torch
 from torch import Tensor
 
+from ..checks import check_fraction, check_int
 from ..losses import bootstrap_loss
 from ..nn import MLP, build_encoder
-from .augmented_views import RatePair, augment_view, check_rate, make_generator, resolve_activation, view_augmenters
+from .augmented_views import RatePair, augment_view, make_generator, resolve_activation, view_augmenters
 from .base import GraphInput, SSLMethod, register_method
 
 __all__ = ["BGRL", "cosine_momentum"]
@@ -30,10 +31,8 @@ def cosine_momentum(base: float, step: int, total: int) -> float:
     Raises:
         ValueError: ``base`` outside ``[0, 1]`` or ``total < 1``.
     """
-    if not 0.0 <= base <= 1.0:
-        raise ValueError(f"momentum must lie in [0, 1], got {base}")
-    if total < 1:
-        raise ValueError(f"total must be >= 1, got {total}")
+    check_fraction("momentum", base, high_closed=True)
+    check_int("total", total)
     step = min(max(step, 0), total)
     return 1.0 - (1.0 - base) * (1.0 + math.cos(math.pi * step / total)) / 2.0
 
@@ -73,7 +72,7 @@ class BGRL(SSLMethod):
                  drop_feature_rates: RatePair = (0.1, 0.2), momentum: float = 0.99,
                  augmenters: Optional[Sequence[Any]] = None, seed: Optional[int] = None) -> None:
         super().__init__()
-        self.momentum = check_rate("momentum", momentum, closed_high=True)
+        self.momentum = check_fraction("momentum", momentum, high_closed=True)
         self.augment1, self.augment2 = view_augmenters(drop_edge_rates, drop_feature_rates, augmenters=augmenters)
         self.encoder = build_encoder(encoder, in_dim=in_dim, hidden_dim=hidden_dim, out_dim=out_dim,
                                      num_layers=num_layers, norm=norm, activation=resolve_activation(activation),

@@ -11,6 +11,7 @@ from typing import Any, Optional, Sequence
 
 from torch import Tensor
 
+from ..checks import check_positive
 from ..losses import cca_ssg_loss
 from ..nn import build_encoder
 from .augmented_views import RatePair, augment_view, make_generator, resolve_activation, view_augmenters
@@ -49,8 +50,7 @@ class CCASSG(SSLMethod):
                  drop_edge_rates: RatePair = 0.4, drop_feature_rates: RatePair = 0.1, lam: float = 1e-3,
                  augmenters: Optional[Sequence[Any]] = None, seed: Optional[int] = None) -> None:
         super().__init__()
-        if not lam >= 0:
-            raise ValueError(f"lam must be >= 0, got {lam}")
+        check_positive("lam", lam, allow_zero=True)
         self.lam = float(lam)
         self.augment1, self.augment2 = view_augmenters(drop_edge_rates, drop_feature_rates, augmenters=augmenters)
         self.encoder = build_encoder(encoder, in_dim=in_dim, hidden_dim=hidden_dim, out_dim=out_dim,

@@ -16,7 +16,8 @@ from ..augment import NodeShuffle
 from ..losses import jsd_loss_from_scores
 from ..nn import build_encoder, global_pool
 from ..sparse.batch import GraphBatch
-from .augmented_views import check_rate, make_generator, resolve_activation
+from ..checks import check_fraction
+from .augmented_views import make_generator, resolve_activation
 from .base import GraphInput, SSLMethod, register_method
 
 __all__ = ["DGI", "BilinearDiscriminator", "sigmoid_mean_summary"]
@@ -84,7 +85,7 @@ class DGI(SSLMethod):
     def __init__(self, in_dim: int, hidden_dim: int = 512, num_layers: int = 1, encoder: str = "gcn",
                  activation: str = "prelu", dropout: float = 0.0, seed: Optional[int] = None) -> None:
         super().__init__()
-        check_rate("dropout", dropout)
+        check_fraction("dropout", dropout)
         self.encoder = build_encoder(encoder, in_dim=in_dim, hidden_dim=hidden_dim, out_dim=hidden_dim,
                                      num_layers=num_layers, activation=resolve_activation(activation),
                                      dropout=dropout, encoding=True)

@@ -12,10 +12,11 @@ from typing import Any, Optional, Sequence
 
 from torch import Tensor
 
+from ..checks import check_fraction, check_positive
 from ..augment.centrality import CENTRALITIES
 from ..losses import nt_xent_loss
 from ..nn import MLP, build_encoder
-from .augmented_views import RatePair, augment_view, check_rate, make_generator, resolve_activation, view_augmenters
+from .augmented_views import RatePair, augment_view, make_generator, resolve_activation, view_augmenters
 from .base import GraphInput, SSLMethod, register_method
 
 __all__ = ["GRACE", "GCA"]
@@ -67,9 +68,8 @@ class GRACE(SSLMethod):
             adaptive = self.default_adaptive
         if adaptive is not None and adaptive not in CENTRALITIES:
             raise ValueError(f"adaptive must be None or one of {CENTRALITIES}, got {adaptive!r}")
-        if not tau > 0:
-            raise ValueError(f"tau must be > 0, got {tau}")
-        check_rate("max_drop_rate", max_drop_rate, closed_high=True)
+        check_positive("tau", tau)
+        check_fraction("max_drop_rate", max_drop_rate, high_closed=True)
         self.tau, self.chunk_size, self.adaptive = float(tau), chunk_size, adaptive
         self.augment1, self.augment2 = view_augmenters(drop_edge_rates, drop_feature_rates, adaptive, max_drop_rate,
                                                        feature_weighting, augmenters)

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..checks import check_positive
 from ..augment import Augmenter, GraphView, build_augmenter
 from ..losses import chunked_similarity
 from ..sparse import GraphItem, collate
@@ -181,8 +182,7 @@ class GraphCL(SSLMethod):
                  augment_1: AugmentationSpec = None, augment_2: AugmentationSpec = "random2", tau: float = 0.2,
                  symmetric: bool = False, proj_dim: Optional[int] = None, seed: Optional[int] = None) -> None:
         super().__init__()
-        if not tau > 0:
-            raise ValueError(f"tau must be > 0, got {tau}")
+        check_positive("tau", tau)
         self.encoder = InfoGraphEncoder(in_dim, hidden_dim, num_layers, conv, norm, activation, pooling)
         dim = self.encoder.out_dim
         proj_dim = dim if proj_dim is None else proj_dim

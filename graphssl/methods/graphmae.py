@@ -23,15 +23,10 @@ from ..losses import sce_loss
 from ..minibatch import BlockInput
 from ..nn import MLP, build_encoder, create_activation, global_pool
 from ..sparse import Graph
+from ..checks import check_fraction, check_int
 from .base import GraphInput, SSLMethod, register_method
 
 __all__ = ["GraphMAE", "GraphMAE2"]
-
-
-def _check_rate(name: str, value: float, closed_low: bool = False) -> None:
-    ok = (0.0 <= value < 1.0) if closed_low else (0.0 < value < 1.0)
-    if not ok:
-        raise ValueError(f"{name} must lie in {'[0, 1)' if closed_low else '(0, 1)'}, got {value}")
 
 
 def _drop_edges(graph: Graph, rate: float, gen: Optional[torch.Generator]) -> Graph:
@@ -90,9 +85,9 @@ class GraphMAE(SSLMethod):
                  replace_rate: float = 0.05, drop_edge_rate: float = 0.0, alpha: float = 2.0,
                  concat_hidden: bool = False, pooling: str = "mean", seed: Optional[int] = None) -> None:
         super().__init__()
-        _check_rate("mask_rate", mask_rate)
-        _check_rate("replace_rate", replace_rate, closed_low=True)
-        _check_rate("drop_edge_rate", drop_edge_rate, closed_low=True)
+        check_fraction("mask_rate", mask_rate, low_open=True)
+        check_fraction("replace_rate", replace_rate)
+        check_fraction("drop_edge_rate", drop_edge_rate)
         if alpha < 1:
             raise ValueError(f"alpha must be >= 1, got {alpha}")
         if pooling not in ("mean", "sum", "max"):
@@ -281,11 +276,9 @@ class GraphMAE2(GraphMAE):
     def __init__(self, in_dim: int, remask_rate: float = 0.5, num_remask: int = 3, lam: float = 1.0,
                  momentum: float = 0.996, delayed_ema_epoch: int = 0, proj_dim: int = 256, **kw) -> None:
         super().__init__(in_dim, **kw)
-        _check_rate("remask_rate", remask_rate)
-        if num_remask < 1:
-            raise ValueError(f"num_remask must be >= 1, got {num_remask}")
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"momentum must lie in [0, 1], got {momentum}")
+        check_fraction("remask_rate", remask_rate, low_open=True)
+        check_int("num_remask", num_remask)
+        check_fraction("momentum", momentum, high_closed=True)
         self.remask_rate, self.num_remask, self.lam = remask_rate, num_remask, lam
         self.momentum, self.delayed_ema_epoch = momentum, delayed_ema_epoch
         h = self.hidden_dim * (kw.get("num_layers", 2) if self.concat_hidden else 1)

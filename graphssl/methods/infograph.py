@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..checks import check_positive
 from ..losses import jsd_loss
 from ..nn import CONVS, create_activation, create_norm, global_pool
 from ..sparse import Graph
@@ -182,8 +183,7 @@ class InfoGraph(SSLMethod):
                  norm: Optional[str] = "batchnorm", activation: str = "relu", pooling: str = "sum",
                  prior: bool = False, gamma: float = 0.1, seed: Optional[int] = None) -> None:
         super().__init__()
-        if gamma < 0:
-            raise ValueError(f"gamma must be >= 0, got {gamma}")
+        check_positive("gamma", gamma, allow_zero=True)
         self.encoder = InfoGraphEncoder(in_dim, hidden_dim, num_layers, conv, norm, activation, pooling)
         dim = self.encoder.out_dim
         self.local_head = _ResidualFF(dim)

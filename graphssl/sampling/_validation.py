@@ -9,7 +9,7 @@ from torch import Tensor
 
 from ..sparse.graph import Graph
 
-__all__ = ["check_graph", "check_ids", "check_fanouts", "check_int", "check_fraction", "make_generator",
+__all__ = ["check_graph", "check_ids", "check_fanouts", "make_generator",
            "draw_seed", "num_threads", "index_view"]
 
 # Below this much expected work a kernel runs on one thread: waking the pool costs more.
@@ -68,24 +68,6 @@ def check_fanouts(fanouts: Sequence[int]) -> list:
     if not out:
         raise ValueError("fanouts is empty: give one fan-out per layer, e.g. [15, 10, 5]")
     return out
-
-
-def check_int(name: str, value, low: int = 1) -> int:
-    """An int ``>= low``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
-
-
-def check_fraction(name: str, value, low_open: bool = True) -> float:
-    """A float in ``(0, 1)`` (``[0, 1)`` when ``low_open`` is False)."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not (0.0 < v < 1.0 if low_open else 0.0 <= v < 1.0):
-        raise ValueError(f"{name} must lie in {'(' if low_open else '['}0, 1), got {value!r}")
-    return v
 
 
 def make_generator(seed: Optional[int]) -> Optional[torch.Generator]:

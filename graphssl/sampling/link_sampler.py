@@ -8,7 +8,8 @@ import torch
 from torch import Tensor
 
 from ..sparse.graph import Graph
-from ._validation import check_graph, check_ids, check_int
+from ..checks import check_int
+from ._validation import check_graph, check_ids
 from .base import Sampler, register_sampler
 from .block import Block, MiniBatch
 from .neighbor_sampler import NeighborSampler

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, Sampler as TorchSampler
 
-from ._validation import check_int
+from ..checks import check_int
 from .base import Sampler
 
 __all__ = ["SampleLoader"]

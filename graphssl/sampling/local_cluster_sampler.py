@@ -11,7 +11,8 @@ from torch import Tensor
 from ..sparse.graph import Graph
 from . import _numba_kernels as nk
 from ._subgraph import CSRView
-from ._validation import check_fraction, check_graph, check_ids, check_int, index_view, num_threads
+from ..checks import check_fraction, check_int
+from ._validation import check_graph, check_ids, index_view, num_threads
 from .base import Sampler, register_sampler
 from .block import Subgraph
 from .random_walk_sampler import _check_cpu
@@ -45,8 +46,8 @@ def ppr_clusters(graph: Graph, seeds: Tensor, cluster_size: int = 64, alpha: flo
     check_graph(graph, "ppr_clusters")
     _check_cpu(graph, "ppr_clusters")
     k = check_int("cluster_size", cluster_size)
-    alpha = check_fraction("alpha", alpha)
-    eps = check_fraction("eps", eps)
+    alpha = check_fraction("alpha", alpha, low_open=True)
+    eps = check_fraction("eps", eps, low_open=True)
     seeds = check_ids(seeds, graph.num_nodes, "seeds")
     idx, val = nk.push_topk(index_view(graph.rowptr), index_view(graph.col), seeds.numpy(), alpha, eps, k,
                            num_threads(seeds.numel() * int(1 / eps)))
@@ -79,8 +80,8 @@ class LocalClusterSampler(Sampler):
         self.graph = check_graph(graph, "LocalClusterSampler")
         _check_cpu(graph, "LocalClusterSampler")
         self.cluster_size = check_int("cluster_size", cluster_size)
-        self.alpha = check_fraction("alpha", alpha)
-        self.eps = check_fraction("eps", eps)
+        self.alpha = check_fraction("alpha", alpha, low_open=True)
+        self.eps = check_fraction("eps", eps, low_open=True)
         self._csr = CSRView(graph)
 
     def default_items(self) -> Tensor:

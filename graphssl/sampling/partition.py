@@ -12,7 +12,8 @@ import torch
 from torch import Tensor
 
 from ..sparse.graph import Graph
-from ._validation import check_graph, check_int
+from ..checks import check_int
+from ._validation import check_graph
 from .spectral_partition import spectral_labels
 
 __all__ = ["partition_graph", "edge_cut", "PARTITION_METHODS"]

@@ -11,7 +11,8 @@ from torch import Tensor
 from ..sparse.graph import Graph
 from . import _numba_kernels as nk
 from ._subgraph import CSRView
-from ._validation import check_graph, check_ids, check_int, draw_seed, index_view, num_threads
+from ..checks import check_int
+from ._validation import check_graph, check_ids, draw_seed, index_view, num_threads
 from .base import Sampler, register_sampler
 from .block import Subgraph
 

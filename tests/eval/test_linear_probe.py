@@ -85,8 +85,8 @@ def test_last_epoch_selection_averaged_over_classifiers_matches_a_manual_loop():
 
 
 @pytest.mark.parametrize("kw, match", [({"select": "best_test"}, "unknown probe select"),
-                                       ({"repeats": 0}, "repeats must be an int >= 1"),
-                                       ({"epochs": 0}, "epochs must be an int >= 1")])
+                                       ({"repeats": 0}, "repeats must be >= 1, got 0"),
+                                       ({"epochs": 0}, "epochs must be >= 1, got 0")])
 def test_bad_selection_options(kw, match):
     y = torch.tensor([0, 1] * 5)
     m = torch.ones(10, dtype=torch.bool)

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ...checks import check_fraction
 from ...methods.base import GraphInput
 from ...multitask.task import PretextTask, register_task
 from ...sparse.batch import GraphBatch
@@ -44,8 +45,7 @@ def mask_atoms(batch: GraphBatch, rate: float, generator: Optional[torch.Generat
     Raises:
         ValueError: ``rate`` outside (0, 1), or not a molecule batch.
     """
-    if not 0.0 < rate < 1.0:
-        raise ValueError(f"mask rate must lie in (0, 1), got {rate}")
+    check_fraction("mask rate", rate, low_open=True)
     check_molecules(batch)
     k = per_graph_counts(batch.num_nodes_per_graph(), rate, plus_one)
     atoms = sample_per_group(batch.batch, k, generator)
@@ -85,8 +85,7 @@ class AttributeMasking(PretextTask):
 
     def __init__(self, in_dim: int = 9, emb_dim: int = 300, mask_rate: float = 0.15, mask_edge: bool = True) -> None:
         super().__init__()
-        if not 0.0 < mask_rate < 1.0:
-            raise ValueError(f"mask_rate must lie in (0, 1), got {mask_rate}")
+        check_fraction("mask_rate", mask_rate, low_open=True)
         self.mask_rate, self.mask_edge = float(mask_rate), bool(mask_edge)
         self.atom_head = nn.Linear(emb_dim, NUM_ATOM_TYPES)
         self.bond_head = nn.Linear(emb_dim, NUM_BOND_TYPES) if mask_edge else None

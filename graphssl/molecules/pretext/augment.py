@@ -17,6 +17,7 @@ from typing import Callable, Dict, Optional
 
 import torch
 
+from ...checks import check_fraction
 from ...sparse.batch import GraphBatch
 from .common import atom_mask_token, bond_edges, check_molecules, induced_batch, make_batch, per_graph_counts, \
     reverse_edges, sample_per_group
@@ -29,8 +30,7 @@ Augmentation = Callable[[GraphBatch, float, Optional[torch.Generator]], GraphBat
 
 def _check(batch: GraphBatch, ratio: float, what: str) -> None:
     check_molecules(batch, what)
-    if not 0.0 <= ratio < 1.0:
-        raise ValueError(f"{what}: ratio must lie in [0, 1), got {ratio}")
+    check_fraction(f"{what}: ratio", ratio)
 
 
 def node_drop(batch: GraphBatch, ratio: float = 0.2, generator: Optional[torch.Generator] = None) -> GraphBatch:

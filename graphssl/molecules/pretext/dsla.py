@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ...checks import check_fraction
 from ...methods.base import GraphInput
 from ...multitask._random import randint
 from ...multitask.task import PretextTask, register_task
@@ -91,9 +92,8 @@ def perturb_molecules(batch: GraphBatch, num_candidates: int = 4, k: int = 3, ed
         raise ValueError(f"num_candidates must be >= 2 (the original and a perturbation), got {num_candidates}")
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    for name, v in (("edge_pert_strength", edge_pert_strength), ("mask_strength", mask_strength)):
-        if not 0.0 <= v <= 1.0:
-            raise ValueError(f"{name} must lie in [0, 1], got {v}")
+    check_fraction("edge_pert_strength", edge_pert_strength, high_closed=True)
+    check_fraction("mask_strength", mask_strength, high_closed=True)
     dev = batch.x.device
     n, nb, c_num = batch.num_nodes, batch.num_graphs, num_candidates
     g = batch.graph

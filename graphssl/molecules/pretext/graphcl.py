@@ -7,6 +7,7 @@ from typing import List, Optional, Sequence, Union
 import torch
 from torch import Tensor, nn
 
+from ...checks import check_fraction, check_positive
 from ...methods.base import GraphInput
 from ...methods.graphcl import graphcl_loss
 from ...multitask._random import randint
@@ -59,10 +60,8 @@ class MoleculeGraphCL(PretextTask):
     def __init__(self, in_dim: int = 9, emb_dim: int = 300, augment_1: AugSpec = "node_drop",
                  augment_2: AugSpec = "subgraph", aug_ratio: float = 0.2, tau: float = 0.1) -> None:
         super().__init__()
-        if not tau > 0:
-            raise ValueError(f"tau must be > 0, got {tau}")
-        if not 0.0 <= aug_ratio < 1.0:
-            raise ValueError(f"aug_ratio must lie in [0, 1), got {aug_ratio}")
+        check_positive("tau", tau)
+        check_fraction("aug_ratio", aug_ratio)
         self.augment_1, self.augment_2 = _names(augment_1, "augment_1"), _names(augment_2, "augment_2")
         self.aug_ratio, self.tau = float(aug_ratio), float(tau)
         self.projector = nn.Sequential(nn.Linear(emb_dim, emb_dim), nn.ReLU(), nn.Linear(emb_dim, emb_dim))

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ...checks import check_fraction
 from ...losses import sce_loss
 from ...methods.base import GraphInput
 from ...multitask.task import PretextTask, register_task
@@ -68,8 +69,7 @@ class MoleculeGraphMAE(PretextTask):
 
     def __init__(self, in_dim: int = 9, emb_dim: int = 300, mask_rate: float = 0.25, alpha: float = 1.0) -> None:
         super().__init__()
-        if not 0.0 < mask_rate < 1.0:
-            raise ValueError(f"mask_rate must lie in (0, 1), got {mask_rate}")
+        check_fraction("mask_rate", mask_rate, low_open=True)
         if alpha < 1:
             raise ValueError(f"alpha must be >= 1, got {alpha}")
         self.mask_rate, self.alpha = float(mask_rate), float(alpha)

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ...checks import check_fraction
 from ...methods.base import GraphInput
 from ...multitask.task import PretextTask, register_task
 from ...sparse import Graph
@@ -302,8 +303,7 @@ class ContextualProperty(PretextTask):
                              "on the pretraining corpus)")
         if bond_vocab is not None and (not isinstance(bond_vocab, ContextVocabulary) or bond_vocab.kind != "bond"):
             raise ValueError("bond_vocab must be a ContextVocabulary built with kind='bond'")
-        if not 0.0 < mask_rate < 1.0:
-            raise ValueError(f"mask_rate must lie in (0, 1), got {mask_rate}")
+        check_fraction("mask_rate", mask_rate, low_open=True)
         self.vocab, self.bond_vocab, self.mask_rate = vocab, bond_vocab, float(mask_rate)
         self.head = nn.Linear(emb_dim, len(vocab))
         self.bond_head = nn.Linear(emb_dim, len(bond_vocab)) if bond_vocab is not None else None

@@ -30,8 +30,7 @@ from ..interaction_graph import interaction_graph
 from ..propagation import adj_spmm
 
 __all__ = ["RecSSLHead", "HEADS", "register_head", "build_head", "GraphContext", "ego_embeddings",
-           "check_backbone", "check_batch", "propagate_layers", "interaction_pairs", "split_nodes",
-           "check_positive", "check_rate"]
+           "check_backbone", "check_batch", "propagate_layers", "interaction_pairs", "split_nodes"]
 
 HEADS: Registry = Registry("recommender head")
 register_head = HEADS.register
@@ -151,23 +150,6 @@ class GraphContext:
 
 
 # ---------------------------------------------------------------------------- checks
-def check_positive(name: str, value: float) -> float:
-    """``value`` as a float, or ValueError unless it is finite and > 0."""
-    v = float(value)
-    if not (v > 0.0 and v != float("inf")):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return v
-
-
-def check_rate(name: str, value: float, low_open: bool = False) -> float:
-    """``value`` as a float in ``[0, 1)`` (``(0, 1)`` when ``low_open``), else ValueError."""
-    v = float(value)
-    ok = (0.0 < v < 1.0) if low_open else (0.0 <= v < 1.0)
-    if not ok:
-        raise ValueError(f"{name} must lie in {'(0, 1)' if low_open else '[0, 1)'}, got {value!r}")
-    return v
-
-
 def check_backbone(backbone: Any, needs: Sequence[str], head: str) -> None:
     """Raise ValueError unless ``backbone`` has every attribute in ``needs`` and consistent sizes."""
     if backbone is None:

@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .base import RecSSLHead, check_batch, check_positive, register_head
+from ...checks import check_positive
+from .base import RecSSLHead, check_batch, register_head
 
 __all__ = ["DirectAUHead", "alignment", "uniformity"]
 

@@ -9,8 +9,8 @@ import torch
 from torch import Tensor
 
 from ...sparse import Graph
-from .base import (RecSSLHead, check_backbone, check_batch, check_positive, ego_embeddings, propagate_layers,
-                   register_head, split_nodes)
+from ...checks import check_positive
+from .base import RecSSLHead, check_backbone, check_batch, ego_embeddings, propagate_layers, register_head, split_nodes
 from .contrast import score_logsumexp
 
 __all__ = ["LightGCLHead", "svd_factors"]

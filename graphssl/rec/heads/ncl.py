@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .base import (RecSSLHead, check_backbone, check_batch, check_positive, ego_embeddings, propagate_layers,
-                   register_head, split_nodes)
+from ...checks import check_positive
+from .base import RecSSLHead, check_backbone, check_batch, ego_embeddings, propagate_layers, register_head, split_nodes
 from .contrast import REDUCTIONS, info_nce
 from .kmeans import kmeans
 

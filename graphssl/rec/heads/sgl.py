@@ -11,8 +11,8 @@ from torch import Tensor
 from ...sparse import Graph
 from ..interaction_graph import interaction_graph
 from ..propagation import propagate
-from .base import (RecSSLHead, check_backbone, check_batch, check_positive, check_rate, ego_embeddings,
-                   interaction_pairs, register_head, split_nodes)
+from ...checks import check_fraction, check_positive
+from .base import (RecSSLHead, check_backbone, check_batch, ego_embeddings, interaction_pairs, register_head, split_nodes)
 from .contrast import REDUCTIONS, info_nce
 from .simgcl import batch_rows
 
@@ -31,7 +31,7 @@ def drop_edges(num_users: int, num_items: int, users: Tensor, items: Tensor, rat
         ratio: share of interactions dropped, in ``[0, 1)``.
         generator: on the pairs' device, or None for the global RNG.
     """
-    ratio = check_rate("drop ratio", ratio)
+    ratio = check_fraction("drop ratio", ratio)
     n = users.numel()
     keep = torch.randperm(n, generator=generator, device=users.device)[: int(n * (1.0 - ratio))]
     return interaction_graph(num_users, num_items, users[keep], items[keep])
@@ -41,7 +41,7 @@ def drop_nodes(num_users: int, num_items: int, users: Tensor, items: Tensor, rat
                generator: Optional[torch.Generator] = None) -> Graph:
     """Normalised interaction graph without the interactions of ``int(U * ratio)`` random users
     and ``int(I * ratio)`` random items (the dropped nodes keep their ego embedding only)."""
-    ratio = check_rate("drop ratio", ratio)
+    ratio = check_fraction("drop ratio", ratio)
     dev = users.device
     keep_u = torch.ones(num_users, dtype=torch.bool, device=dev)
     keep_i = torch.ones(num_items, dtype=torch.bool, device=dev)
@@ -100,7 +100,7 @@ class SGLHead(RecSSLHead):
         if reduction not in REDUCTIONS[:2]:
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
         self.aug = aug
-        self.drop_ratio = check_rate("drop_ratio", drop_ratio)
+        self.drop_ratio = check_fraction("drop_ratio", drop_ratio)
         self.temperature = check_positive("temperature", temperature)
         self.weight = float(weight)
         self.negatives, self.reduction = negatives, reduction

@@ -9,7 +9,8 @@ from torch import Tensor
 
 from ..interaction_graph import lightgcn_propagate
 from ..propagation import mean_at_rows, perturbation_offset, propagate
-from .base import RecSSLHead, check_backbone, check_batch, check_positive, ego_embeddings, register_head, split_nodes
+from ...checks import check_positive
+from .base import RecSSLHead, check_backbone, check_batch, ego_embeddings, register_head, split_nodes
 from .contrast import info_nce
 from .noise import add_uniform_noise, noise_offset, uniform_noise
 

@@ -10,7 +10,8 @@ from typing import Any, Dict, Mapping, Optional
 import torch
 from torch import Tensor, nn
 
-from .base import RecSSLHead, check_positive, check_rate, register_head
+from ...checks import check_fraction, check_positive
+from .base import RecSSLHead, register_head
 from .contrast import info_nce
 from .feature_masking import (correlated_feature_groups, correlated_feature_mask, multi_value_dropout,
                               random_feature_mask)
@@ -83,9 +84,9 @@ class FeatureMaskingSSLHead(RecSSLHead):
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.tower, self.projection, self.mode = tower, projection, mode
         self.field_names = names
-        self.mask_ratio = check_rate("mask_ratio", mask_ratio, low_open=True)
+        self.mask_ratio = check_fraction("mask_ratio", mask_ratio, low_open=True)
         self.num_masked = min(max(1, int(round(f * self.mask_ratio))), f - 1)
-        self.value_dropout = check_rate("multi_value_dropout", multi_value_dropout)
+        self.value_dropout = check_fraction("multi_value_dropout", multi_value_dropout)
         self.temperature = check_positive("temperature", temperature)
         self.weight = float(weight)
         for k, name in enumerate(names):

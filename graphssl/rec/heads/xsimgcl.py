@@ -7,7 +7,8 @@ from typing import Any, Dict, Optional, Tuple
 import torch
 from torch import Tensor
 
-from .base import RecSSLHead, check_backbone, check_batch, check_positive, register_head, split_nodes
+from ...checks import check_positive
+from .base import RecSSLHead, check_backbone, check_batch, register_head, split_nodes
 from .contrast import info_nce
 from .simgcl import batch_rows, noisy_propagation, positions_in
 
