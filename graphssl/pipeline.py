@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import torch
 from torch import Tensor
 
+from .checks import check_int
 from .eval import linear_probe, logistic_regression, mean_std, ogb_eval_metric, rankme, svm_cross_validation
 from .loader import GraphLoader
 from .methods import SSLMethod, build_method, check_level
@@ -102,14 +103,12 @@ def probe_node_embeddings(emb: Tensor, ds: Any, probe: Dict[str, Any], seed: int
     split = probe.pop("split", "auto")
     if split not in _SPLITS:
         raise ValueError(f"unknown probe split {split!r}; expected one of {_SPLITS}")
-    num_splits = int(probe.pop("num_splits", 1))
-    split_seed = int(probe.pop("split_seed", seed))
+    num_splits = check_int("probe num_splits", probe.pop("num_splits", 1))
+    split_seed = check_int("probe split_seed", probe.pop("split_seed", seed), low=0)
     train_ratio, val_ratio = float(probe.pop("train_ratio", 0.1)), float(probe.pop("val_ratio", 0.1))
     has_public = getattr(ds, "train_mask", None) is not None
     if split == "public" and not has_public:
         raise ValueError("probe split 'public' asked for, but the dataset has no public split")
-    if num_splits < 1:
-        raise ValueError(f"num_splits must be >= 1, got {num_splits}")
     use_public = has_public and split != "random"
     many = (getattr(ds, "extras", None) or {}).get("train_masks") if use_public else None
     if use_public and (many is None or num_splits == 1):
@@ -192,9 +191,8 @@ def pretrain_node(ds: Any, method_name: str, cfg: Dict[str, Any], seed: int,
     train_cfg = dict(cfg.get("train", {}))
     loss_patience = train_cfg.pop("loss_patience", None)
     probe_every = train_cfg.pop("probe_every", None)
-    if probe_every is not None and (isinstance(probe_every, bool) or not isinstance(probe_every, int)
-                                    or probe_every < 1):
-        raise ValueError(f"train.probe_every must be an int >= 1, got {probe_every!r}")
+    if probe_every is not None:
+        check_int("train.probe_every", probe_every)
     if probe_every is not None and loss_patience is not None:
         raise ValueError("train.probe_every and train.loss_patience both choose which epoch's weights are "
                          "kept; set only one")

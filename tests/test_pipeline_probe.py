@@ -125,8 +125,8 @@ def test_probe_every_keeps_the_epoch_with_the_best_validation_score(monkeypatch)
     r = pretrain_node(ds, "dgi", cfg, seed=0)
     assert r.best_epoch == 4 and len(calls) == 4
     torch.testing.assert_close(r.embeddings, calls[1])  # the weights of epoch 4 were kept
-    for bad in (0, 1.5, True):
-        with pytest.raises(ValueError, match="probe_every must be an int"):
+    for bad, why in ((0, "must be >= 1"), (1.5, "must be an integer"), (True, "must be an integer")):
+        with pytest.raises(ValueError, match=f"train.probe_every {why}"):
             pretrain_node(ds, "dgi", {**cfg, "train": {"epochs": 2, "probe_every": bad}}, seed=0)
     with pytest.raises(ValueError, match="set only one"):
         pretrain_node(ds, "dgi", {**cfg, "train": {"epochs": 2, "probe_every": 1, "loss_patience": 2}}, seed=0)
