@@ -21,7 +21,9 @@ the ratio to LightGCN of the same run, and process CPU seconds (steadier on a sh
 The epoch is extrapolated from the timed steps (``extrapolated_from_steps``). Published ratios
 (SimGCL paper, Yelp2018): SimGCL 2.05x LightGCN, SGL-ED 4.6x.
 
-Prints one JSON object per line with --json. Examples:
+With --checkpoint-dir a run saves its trainer every --checkpoint-every epochs and, started
+again with the same options, resumes where it stopped (``resumed: true``): LightGCN's 1,000
+epochs can be trained in pieces. Prints one JSON object per line with --json. Examples:
   python benchmarks/rec.py --models lightgcn,simgcl --datasets yelp2018 --epochs 1 --max-steps 20 --json
   python benchmarks/rec.py --timing --datasets yelp2018 --threads 2 --timing-steps 3 --rounds 5 --json
 """
@@ -40,6 +42,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Dict, List, Tuple  # noqa: E402
 
 import torch  # noqa: E402
@@ -124,6 +127,9 @@ def main(argv=None) -> int:
                    help="evaluate the test split at every evaluation and print it as it comes (lines with "
                         "monitoring: true), then the papers' protocol, the best of these (selection: best_test_epoch)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpoint-dir", help="write each run's trainer state to DIR/<dataset>_<model>_seed<N>.pt every "
+                   "--checkpoint-every epochs and resume from it when it exists (long runs in pieces)")
+    p.add_argument("--checkpoint-every", type=int, default=10, help="epochs between checkpoints (default 10)")
     p.add_argument("--root", default=os.environ.get("GRAPHSSL_DATA"))
     p.add_argument("--device", type=device_argument, default=default_device(), help="cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's)")
@@ -160,7 +166,13 @@ def main(argv=None) -> int:
             recommend(data.slice_users(min(50, data.num_users)), model, {"train": {"epochs": 1}}, seed=args.seed,
                       device=args.device, max_steps_per_epoch=1)
             warmed.add(model)
-        over = {"train": {"epochs": args.epochs}} if args.epochs is not None else None
+        train = {} if args.epochs is None else {"epochs": args.epochs}
+        ckpt = None
+        if args.checkpoint_dir:
+            ckpt = Path(args.checkpoint_dir) / f"{name}_{model}_seed{args.seed}.pt"
+            train.update(checkpoint=str(ckpt), checkpoint_every=args.checkpoint_every)
+        resumed = ckpt is not None and ckpt.is_file()
+        over = {"train": train} if train else None
         t0 = time.perf_counter()
 
         def monitor(rec: Dict[str, float], name: str = data.name, model: str = model, t0: float = t0) -> None:
@@ -181,7 +193,7 @@ def main(argv=None) -> int:
                   "seconds_per_epoch": round(per_epoch, 3), "steps_per_epoch": full_steps,
                   "measured_steps_per_epoch": r.steps_per_epoch, "extrapolated": r.steps_per_epoch < full_steps,
                   "num_layers": r.config["backbone"]["num_layers"], "batch_size": r.config["train"]["batch_size"],
-                  "device": str(args.device), "threads": torch.get_num_threads(),
+                  "device": str(args.device), "threads": torch.get_num_threads(), "resumed": resumed,
                   "published_epochs": preset(model, name)["train"]["epochs"]}
         if model == "lightgcn":
             lightgcn_epoch[name] = per_epoch

@@ -206,6 +206,9 @@ def add_recommend_arguments(parser: argparse.ArgumentParser) -> argparse.Argumen
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override a preset value, e.g. --set train.lr=0.002 --set head.eps=0.2")
     parser.add_argument("--save-embeddings", help="write the final user/item embeddings (.pt or .npz)")
+    parser.add_argument("--checkpoint", help="write the trainer's state to this file every --checkpoint-every "
+                        "epochs; if it exists, resume from it")
+    parser.add_argument("--checkpoint-every", type=int, default=10, help="epochs between checkpoints (default 10)")
     parser.add_argument("--log-test", action="store_true",
                         help="also evaluate the test split at every evaluation (monitoring only, never for selection)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -234,6 +237,8 @@ def run_recommend(args: argparse.Namespace) -> int:
     over = parse_overrides(args.set)
     if args.epochs is not None:
         over.setdefault("train", {})["epochs"] = args.epochs
+    if getattr(args, "checkpoint", None):
+        over.setdefault("train", {}).update(checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every)
     data = load_interactions(args.dataset, root=args.root, download=not getattr(args, "no_download", False))
     if args.users:
         data = data.slice_users(args.users)

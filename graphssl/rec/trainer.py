@@ -27,6 +27,11 @@ this step; the returned loss is already weighted. Optional parts the trainer hon
   ``(None, None, views)`` with ``views["all"]`` at ``views["rows"]``.
 - ``main_loss="none"`` (the DirectAU preset): the heads' losses are the whole objective,
   with no BPR / softmax term and no L2 term.
+
+Long runs (LightGCN trains 1,000 epochs) can be checkpointed: with ``checkpoint=PATH`` the
+trainer writes its whole state every ``checkpoint_every`` epochs and at the end, and a later
+trainer built the same way resumes from that file where the run stopped, with the same
+sampling, noise and early-stopping state as an uninterrupted run.
 """
 from __future__ import annotations
 
@@ -42,6 +47,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from ..checks import check_int
 from ..devices import resolve_device
 from .backbones import RecBackbone
 from .data import InteractionData
@@ -50,6 +56,8 @@ from .metrics import full_ranking_metrics
 from .sampler import BPRSampler
 
 __all__ = ["RecTrainer", "RecHistory", "EvalCallback", "save_embeddings", "load_embeddings"]
+
+_CHECKPOINT_FORMAT = "graphssl-rec-checkpoint-1"
 
 #: Called with each evaluation's record (``epoch``, ``loss``, ``val_*`` / ``test_*`` metrics).
 EvalCallback = Callable[[Dict[str, float]], None]
@@ -134,6 +142,9 @@ class RecTrainer:
         progress: show a progress bar.
         on_eval: called with each evaluation's record (``epoch``, ``loss``, ``val_*`` and
             ``test_*`` metrics) as soon as it is computed, for logging long runs.
+        checkpoint: path of a checkpoint written every ``checkpoint_every`` epochs and at the
+            end (atomically); if it exists when :meth:`fit` starts, training resumes from it.
+        checkpoint_every: epochs between checkpoints.
 
     Raises:
         ValueError: bad settings, or several heads define ``propagate``.
@@ -145,7 +156,8 @@ class RecTrainer:
                  eval_every: int = 5, ks: Sequence[int] = (20,), monitor: str = "recall@20",
                  patience: Optional[int] = 10, log_test: bool = False, max_steps_per_epoch: Optional[int] = None,
                  seed: int = 0, device: Union[str, torch.device] = "cpu", progress: bool = True,
-                 on_eval: Optional[EvalCallback] = None) -> None:
+                 on_eval: Optional[EvalCallback] = None, checkpoint: Union[str, Path, None] = None,
+                 checkpoint_every: int = 10) -> None:
         if epochs < 0:
             raise ValueError(f"epochs must be >= 0, got {epochs}")
         if lr <= 0:
@@ -160,6 +172,8 @@ class RecTrainer:
             raise ValueError(f"eval_every must be >= 1, got {eval_every}")
         if max_steps_per_epoch is not None and max_steps_per_epoch < 1:
             raise ValueError(f"max_steps_per_epoch must be >= 1, got {max_steps_per_epoch}")
+        self.checkpoint = Path(checkpoint) if checkpoint is not None else None
+        self.checkpoint_every = check_int("checkpoint_every", checkpoint_every)
         self.device = resolve_device(device)
         self.backbone = backbone.to(self.device)
         self.heads = nn.ModuleList(list(heads)).to(self.device)
@@ -194,6 +208,8 @@ class RecTrainer:
         self.optimizer = torch.optim.Adam(params, lr=lr)
         self.history = RecHistory()
         self.epoch = 0
+        # early stopping on the validation split: best score, evaluations since, best weights
+        self._best, self._bad, self._best_state = -math.inf, 0, None
 
     # ------------------------------------------------------------------ one step
     def _encode(self) -> Tuple[Optional[Tensor], Tensor, Tensor, object, Optional[List[Tensor]]]:
@@ -322,8 +338,10 @@ class RecTrainer:
         and keeps the last weights: the test split is never used to choose.
         """
         has_val = self.data.val is not None
-        best, best_state, bad = -math.inf, None, 0
-        for _ in range(self.epoch, self.epochs):
+        if self.checkpoint is not None and self.checkpoint.is_file():
+            self.load(self.checkpoint)
+        last_epoch = self.epoch if self.history.stopped_early else self.epochs  # a finished run stays finished
+        for _ in range(self.epoch, last_epoch):
             t0 = time.perf_counter()
             loss = self.train_epoch()
             self.history.epoch_seconds.append(time.perf_counter() - t0)
@@ -338,24 +356,94 @@ class RecTrainer:
                 if self.monitor not in val:
                     raise ValueError(f"monitor {self.monitor!r} is not a computed metric; have {sorted(val)}")
                 score = float(val[self.monitor])
-                if score > best:
-                    best, bad, best_state, self.history.best_epoch = score, 0, self._state(), self.epoch
+                if score > self._best:
+                    self._best, self._bad, self._best_state = score, 0, self._state()
+                    self.history.best_epoch = self.epoch
                 else:
-                    bad += 1
+                    self._bad += 1
             if self.log_test:
                 rec.update({f"test_{k}": v for k, v in self.evaluate("test").items() if k != "num_users"})
             self.history.evals.append(rec)
             if self.on_eval is not None:
                 self.on_eval(rec)
-            if has_val and self.patience is not None and bad >= self.patience:
+            if has_val and self.patience is not None and self._bad >= self.patience:
                 self.history.stopped_early = True
                 break
-        if best_state is not None:
-            self.backbone.load_state_dict(best_state["backbone"])
-            self.heads.load_state_dict(best_state["heads"])
+            if self.checkpoint is not None and self.epoch % self.checkpoint_every == 0 and self.epoch < self.epochs:
+                self.save(self.checkpoint)
+        if self.checkpoint is not None:
+            self.save(self.checkpoint)  # the weights of the run's end, before the best ones are restored
+        if self._best_state is not None:
+            self.backbone.load_state_dict(self._best_state["backbone"])
+            self.heads.load_state_dict(self._best_state["heads"])
         elif self.epoch:
             self.history.best_epoch = self.epoch
         return self.history
+
+    # ------------------------------------------------------------------ checkpoints
+    def _head_generators(self) -> Dict[str, Dict[str, Tensor]]:
+        """The RNG states of the heads' own generators, by head index and device."""
+        return {str(k): {dev: g.get_state() for dev, g in getattr(h, "_generators", {}).items()}
+                for k, h in enumerate(self.heads)}
+
+    def save(self, path: Union[str, Path]) -> Path:
+        """Write everything a resumed run needs to ``path``: weights, optimiser, epoch, the
+        sampler's and heads' random states, torch's global RNG, history and early-stopping
+        state. The file is replaced atomically (a crash never leaves half a checkpoint)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = {
+            "format": _CHECKPOINT_FORMAT,
+            "epoch": self.epoch,
+            "backbone": self.backbone.state_dict(),
+            "heads": self.heads.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "sampler_rng": self.generator.get_state(),
+            "head_rngs": self._head_generators(),
+            "rng": torch.get_rng_state(),
+            "history": dict(self.history.__dict__),
+            "early_stopping": {"best": self._best, "bad": self._bad, "best_state": self._best_state},
+        }
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        torch.save(state, tmp)
+        tmp.replace(path)
+        return path
+
+    def load(self, path: Union[str, Path]) -> None:
+        """Restore a checkpoint written by :meth:`save` into this trainer (built with the same
+        model, data and settings); :meth:`fit` then continues from its epoch.
+
+        Raises:
+            FileNotFoundError: no file at ``path``.
+            ValueError: not a recommendation checkpoint, or one of another model.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no checkpoint at {path}")
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=False)
+        except Exception as e:  # a truncated or foreign file: name it, not torch's unpickler
+            raise ValueError(f"{path} is not a readable checkpoint: {e}") from None
+        if not isinstance(state, dict) or state.get("format") != _CHECKPOINT_FORMAT:
+            raise ValueError(f"{path} is not a graphssl recommendation checkpoint")
+        try:
+            self.backbone.load_state_dict(state["backbone"])
+            self.heads.load_state_dict(state["heads"])
+        except RuntimeError as e:
+            raise ValueError(f"{path} is a checkpoint of another model or dataset: {e}") from None
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.generator.set_state(state["sampler_rng"])
+        for k, head in enumerate(self.heads):
+            saved = state["head_rngs"].get(str(k), {})
+            if saved:
+                head._generators = {dev: torch.Generator(device=dev) for dev in saved}
+                for dev, g in head._generators.items():
+                    g.set_state(saved[dev])
+        torch.set_rng_state(state["rng"])
+        self.history = RecHistory(**state["history"])
+        stop = state["early_stopping"]
+        self._best, self._bad, self._best_state = stop["best"], stop["bad"], stop["best_state"]
+        self.epoch = int(state["epoch"])
 
     def save_embeddings(self, path: Union[str, Path]) -> Path:
         """Write the final user and item embeddings (see :func:`save_embeddings`)."""

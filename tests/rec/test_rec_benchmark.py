@@ -7,11 +7,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_rec_benchmark_json_smoke(data_root):
+def test_rec_benchmark_json_smoke(data_root, tmp_path):
     cmd = [sys.executable, str(ROOT / "benchmarks" / "rec.py"), "--json", "--root", str(data_root), "--users", "120",
-           "--epochs", "1", "--max-steps", "1", "--models", "lightgcn", "--datasets", "gowalla", "--threads", "1",
-           "--log-test"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+           "--max-steps", "1", "--models", "lightgcn", "--datasets", "gowalla", "--threads", "1",
+           "--log-test", "--checkpoint-dir", str(tmp_path)]
+    proc = subprocess.run(cmd + ["--epochs", "1"], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     monitored = {r["metric"]: r for r in rows if r.get("monitoring")}
@@ -28,6 +28,16 @@ def test_rec_benchmark_json_smoke(data_root):
         assert {"bench", "dataset", "impl", "metric", "value", "epochs", "seconds", "seconds_per_epoch"} <= set(r)
         assert r["bench"] == "rec" and r["metric"] in ("recall@20", "ndcg@20") and r["epochs"] == 1
         assert r["seconds_per_epoch"] > 0 and r["extrapolated"] == (r["steps_per_epoch"] > 1)
+        assert r["resumed"] is False
+    # started again with more epochs, the run resumes from its checkpoint
+    assert (tmp_path / "gowalla_lightgcn_seed0.pt").is_file()
+    proc = subprocess.run(cmd + ["--epochs", "2"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    monitored = [r for r in rows if r.get("monitoring")]
+    assert {r["epoch"] for r in monitored} == {2}  # epoch 1 was not trained again
+    last = [r for r in rows if r.get("selection") == "last_epoch"]
+    assert len(last) == 2 and all(r["resumed"] is True and r["epochs"] == 2 for r in last)
 
 
 def test_rec_benchmark_timing_reports_ratios(data_root):

@@ -5,6 +5,7 @@ import json
 import math
 
 import pytest
+import torch
 
 from graphssl.rec import model_names, preset, recommend
 from graphssl.rec import pipeline
@@ -91,6 +92,17 @@ def test_recommend_command(data_root, capsys, tmp_path):
     assert run_recommend(human) == 0
     err = capsys.readouterr().err
     assert "epoch 1: loss" in err and "val_recall@20" in err
+    # --checkpoint: a second, longer run resumes the first
+    ckpt = tmp_path / "mf.pt"
+    for epochs in ("1", "2"):
+        resumable = parser.parse_args(["--model", "mf", "--dataset", "gowalla", "--root", str(data_root), "--users",
+                                       "150", "--epochs", epochs, "--max-steps-per-epoch", "2", "--json",
+                                       "--checkpoint", str(ckpt), "--checkpoint-every", "1"])
+        assert run_recommend(resumable) == 0
+        rows = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+        assert {r["epochs"] for r in rows} == {int(epochs)} and ckpt.is_file()
+    state = torch.load(ckpt, weights_only=False)
+    assert state["epoch"] == 2 and len(state["history"]["losses"]) == 2
     bad = parser.parse_args(["--dataset", "gowalla", "--root", str(data_root), "--topk", "x"])
     with pytest.raises(ValueError, match="--topk"):
         run_recommend(bad)

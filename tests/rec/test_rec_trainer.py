@@ -124,6 +124,54 @@ def test_reproducible_and_saved(small, tmp_path):
     assert save_embeddings(ua, ia, tmp_path / "x" / "e.pt").is_file()
 
 
+@pytest.mark.parametrize("model", ["lightgcn", "simgcl", "sgl"])
+def test_checkpoint_resumes_to_the_uninterrupted_run(small, tmp_path, model):
+    """Stopping after 3 epochs and resuming from the checkpoint in a new trainer gives the
+    same losses, evaluations and weights as 5 epochs in one go (sampling, the heads' noise
+    and dropped edges, the optimiser and early stopping all continue)."""
+    from graphssl.rec.pipeline import build_trainer
+    d = small.with_validation(0.2, seed=0)
+    cfg = {"train": {"epochs": 5, "batch_size": 64, "eval_every": 1, "patience": 10}}
+
+    def trainer(epochs, ckpt=None):
+        train = dict(cfg["train"], epochs=epochs, checkpoint=ckpt, checkpoint_every=2)
+        return build_trainer(d, model, {**cfg, "train": train}, seed=1, log_test=True)[0]
+
+    full = trainer(5)
+    full.fit()
+    ckpt = tmp_path / "run.pt"
+    first = trainer(3, ckpt)
+    first.fit()
+    assert ckpt.is_file() and not (tmp_path / "run.pt.tmp").exists()
+    resumed = trainer(5, ckpt)
+    hist = resumed.fit()
+    assert resumed.epoch == 5 and hist.losses == full.history.losses
+    assert hist.evals == full.history.evals and hist.best_epoch == full.history.best_epoch
+    for a, b in zip(full.embeddings(), resumed.embeddings()):
+        torch.testing.assert_close(a, b)
+    again = trainer(5, ckpt)  # a finished run loads and stops at once
+    assert again.fit().losses == hist.losses
+
+
+def test_checkpoint_errors_name_the_file(small, tmp_path):
+    bb = MF(small.num_users, small.num_items, dim=8, seed=0)
+    tr = RecTrainer(bb, small, epochs=1, batch_size=64, progress=False)
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        tr.load(tmp_path / "missing.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="junk.pt is not a readable checkpoint"):
+        tr.load(tmp_path / "junk.pt")
+    torch.save({"epoch": 3}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a graphssl recommendation checkpoint"):
+        tr.load(tmp_path / "other.pt")
+    wider = RecTrainer(MF(small.num_users, small.num_items, dim=16, seed=0), small, epochs=1, progress=False)
+    wider.save(tmp_path / "wide.pt")
+    with pytest.raises(ValueError, match="another model or dataset"):
+        tr.load(tmp_path / "wide.pt")
+    with pytest.raises(ValueError, match="checkpoint_every must be >= 1"):
+        RecTrainer(bb, small, checkpoint_every=0, progress=False)
+
+
 def test_softmax_and_settings(small):
     bb = MF(small.num_users, small.num_items, dim=8, seed=0)
     tr = RecTrainer(bb, small, epochs=3, batch_size=64, main_loss="softmax", num_negatives=2, lr=0.01,
