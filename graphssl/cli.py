@@ -133,8 +133,10 @@ def _load_node_dataset(name: str, root: Optional[str], download: bool = True):
 def _cmd_pretrain(args: argparse.Namespace) -> int:
     from .config import load_config, merge
     from .distributed import cleanup, init_from_env
+    from .methods import METHODS
     from .minibatch_cli import checkpoint_for_seed, minibatch_overrides
 
+    METHODS.get(args.method)  # a misspelt method fails now, not after the dataset is loaded (or downloaded)
     seeds = parse_seeds(args.seeds)
     cfg = load_config(args.method, args.dataset, args.config)
     if args.epochs is not None:

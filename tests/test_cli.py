@@ -56,6 +56,10 @@ def test_pretrain_graph_level_dataset_uses_the_svm_protocol(data_root, capsys):
 def test_user_errors_are_one_line_and_exit_2(data_root, tmp_path, capsys):
     assert main(["pretrain", "--method", "nope", "--dataset", "cora", "--root", str(data_root)]) == 2
     assert "unknown method 'nope'" in capsys.readouterr().err
+    # the method is checked before the dataset is looked for (no download attempt, no data error)
+    assert main(["pretrain", "--method", "nope", "--dataset", "cora", "--root", str(tmp_path), "--no-download"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown method 'nope'" in err and "cora" not in err.split("known:")[0]
     assert main(["pretrain", "--dataset", "not-a-dataset", "--root", str(data_root)]) == 2
     assert "not-a-dataset" in capsys.readouterr().err
     assert main(["evaluate", "--embeddings", str(tmp_path / "none.pt"), "--dataset", "cora",

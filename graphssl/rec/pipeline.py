@@ -233,6 +233,8 @@ def run_recommend(args: argparse.Namespace) -> int:
     Raises:
         ValueError: unknown model or dataset, bad options.
     """
+    if args.model.lower() not in model_names():  # before the dataset is loaded (or downloaded)
+        raise ValueError(f"unknown model {args.model!r}; known: {', '.join(model_names())}")
     ks = _parse_ks(args.topk)
     over = parse_overrides(args.set)
     if args.epochs is not None:

@@ -103,6 +103,9 @@ def test_recommend_command(data_root, capsys, tmp_path):
         assert {r["epochs"] for r in rows} == {int(epochs)} and ckpt.is_file()
     state = torch.load(ckpt, weights_only=False)
     assert state["epoch"] == 2 and len(state["history"]["losses"]) == 2
+    typo = parser.parse_args(["--model", "simgcll", "--dataset", "yelp2018", "--root", str(tmp_path), "--no-download"])
+    with pytest.raises(ValueError, match="unknown model 'simgcll'; known: .*simgcl"):
+        run_recommend(typo)  # named before the (missing) dataset is looked for
     bad = parser.parse_args(["--dataset", "gowalla", "--root", str(data_root), "--topk", "x"])
     with pytest.raises(ValueError, match="--topk"):
         run_recommend(bad)
