@@ -15,8 +15,10 @@ SKLEARN = ["scikit-learn>=1.3"]
 METIS = ["pymetis"]
 PLOT = ["matplotlib"]
 # Triton's kernels are tested on CPU through its interpreter (~30 s); wheels exist for Linux only.
-# rdkit: the molecule tests (SMILES conversion, scaffold split, transfer, pretext tasks) skip without it.
-TEST = ["pytest>=7", "hypothesis>=6"] + PYG + NX + SKLEARN + OGB + CHEM + ["triton>=3.0; platform_system == 'Linux'"]
+# rdkit: the molecule tests (SMILES conversion, scaffold split, transfer, pretext tasks) skip without
+# it; pymetis: the METIS partition tests (the pure-python fallback is tested either way).
+TEST = (["pytest>=7", "hypothesis>=6"] + PYG + NX + SKLEARN + OGB + CHEM + METIS
+        + ["triton>=3.0; platform_system == 'Linux'"])
 
 setup(
     name="graphssl",
