@@ -16,13 +16,13 @@ from tqdm.auto import tqdm
 
 from . import distributed as dist_utils
 from .checks import check_int, check_positive
+from .optim import OPTIMIZERS, build_optimizer
 from .methods.base import GraphInput, SSLMethod
 from .minibatch import SampledInputs
 from .sampling import NeighborSampler, Sampler
 
 __all__ = ["Trainer", "TrainHistory", "seed_everything"]
 
-_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -120,8 +120,8 @@ class Trainer:
         check_int("validate_every", validate_every)
         if patience is not None:
             check_int("patience", patience)
-        if optimizer not in _OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {sorted(_OPTIMIZERS)}")
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {sorted(OPTIMIZERS)}")
         if scheduler not in (None, "cosine"):
             raise ValueError(f"unknown scheduler {scheduler!r}; expected None or 'cosine'")
         self.method = method
@@ -150,7 +150,7 @@ class Trainer:
         if seed is not None:
             seed_everything(seed)
         params = [p for p in method.parameters() if p.requires_grad]
-        self.optimizer = (_OPTIMIZERS[optimizer](params, lr=lr, weight_decay=weight_decay)
+        self.optimizer = (build_optimizer(optimizer, params, lr, weight_decay)
                           if params and method.trainable else None)
         self.scheduler = None
         if self.optimizer is not None and scheduler == "cosine":

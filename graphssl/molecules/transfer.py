@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..devices import resolve_device
+from ..optim import build_optimizer
 from .dataset import MoleculeGraphDataset
 from .evaluate import MoleculeEvaluator
 from .gin import MoleculeGIN
@@ -136,7 +137,7 @@ def finetune_seed(encoder_state: Union[Mapping[str, Any], str, None], dataset: M
         encoder = MoleculeGIN(**(encoder_kwargs or {}))
         pretrained = _load_state(encoder, encoder_state)
         model = MoleculeClassifier(encoder, dataset.num_tasks).to(device)
-        opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+        opt = build_optimizer("adam", model.parameters(), lr, weight_decay)
         gen = torch.Generator().manual_seed(seed)
         y_valid, y_test = dataset.y[split["valid"]], dataset.y[split["test"]]
         history: List[Dict[str, float]] = []

@@ -49,6 +49,7 @@ from tqdm.auto import tqdm
 
 from ..checks import check_int
 from ..devices import resolve_device
+from ..optim import build_optimizer
 from .backbones import RecBackbone
 from .data import InteractionData
 from .losses import bpr_loss, l2_reg_loss, sampled_softmax_loss
@@ -205,7 +206,7 @@ class RecTrainer:
         # Deduplicated: a head may share parameters with the backbone (a shared item tower).
         params = list({id(p): p for p in list(self.backbone.parameters()) + list(self.heads.parameters())
                        if p.requires_grad}.values())
-        self.optimizer = torch.optim.Adam(params, lr=lr)
+        self.optimizer = build_optimizer("adam", params, lr)
         self.history = RecHistory()
         self.epoch = 0
         # early stopping on the validation split: best score, evaluations since, best weights

@@ -19,6 +19,7 @@ from ...methods.base import GraphInput, SSLMethod, register_method
 from ...multitask.multi_task import MultiTask
 from ...multitask.task import PretextTask
 from ...nn.pool import global_pool
+from ...optim import build_optimizer
 from ...sparse.batch import GraphBatch
 from ..gin import MoleculeGIN
 from .attribute_masking import AttributeMasking
@@ -168,7 +169,7 @@ def train_pretext(method: SSLMethod, corpus: Any, epochs: int, seed: int = 0, ba
     method.to(device).train()
     motifs = motif_labels(list(corpus.smiles)) if needs_motif_labels(method) else None
     params = [p for p in method.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    opt = build_optimizer("adam", params, lr, weight_decay)
     order_gen = torch.Generator().manual_seed(int(seed))
     manual = bool(getattr(method, "manual_backward", False))
     history: List[float] = []
