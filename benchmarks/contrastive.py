@@ -50,6 +50,8 @@ from graphssl.methods import METHODS
 from graphssl.pipeline import pretrain_graph, pretrain_node, probe_node_embeddings
 from graphssl.transforms import prepare
 
+from bench_common import add_checkpoint_arguments, resumed_field, with_checkpoint  # on sys.path as a script
+
 #: Published mean accuracies (%): the public-split numbers are those of the issue (the
 #: CCA-SSG / GraphMAE tables); random-split numbers come from each method's paper (GCA:
 #: GCA-DE; GRACE on the co-purchase/co-author graphs: as reproduced in the BGRL paper).
@@ -189,14 +191,16 @@ def run_pair(method: str, dataset: str, ds: Any, seeds: List[int], args) -> None
     accs, t0 = [], time.perf_counter()
     for seed in seeds:
         try:
-            r = run(ds, method, cfg, seed, args.device, progress=not args.json and sys.stderr.isatty())
+            cfg_seed = with_checkpoint(cfg, args, method, dataset, seed)
+            resumed = resumed_field(cfg_seed)
+            r = run(ds, method, cfg_seed, seed, args.device, progress=not args.json and sys.stderr.isatty())
         except ValueError as e:  # a method that cannot run on this kind of data (e.g. level)
             _print({**base, "status": "skipped", "reason": str(e)}, args.json)
             return
         accs.append(100 * r.test_acc)
         _print({**base, "metric": metric, "value": round(100 * r.test_acc, 2), "seed": seed,
                 "epochs": cfg["train"].get("epochs"), "epoch_ms": round(1000 * r.epoch_seconds, 2),
-                "rankme": round(r.rankme, 1), "seconds": round(r.seconds, 2),
+                "rankme": round(r.rankme, 1), "seconds": round(r.seconds, 2), **resumed,
                 **({"best_epoch": r.best_epoch} if getattr(r, "best_epoch", None) else {})}, args.json)
     _print(_summary(base, metric, accs, seeds, cfg, time.perf_counter() - t0, method, dataset), args.json)
 
@@ -276,6 +280,7 @@ def main(argv=None) -> int:
     p.add_argument("--device", type=device_argument, default=default_device(), help="cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument("--json", action="store_true")
+    add_checkpoint_arguments(p)
     p.add_argument("--impls", default="graphssl",
                    help="comma-separated: graphssl and/or pyg (GRACE built from PyG layers, same config and probe)")
     p.add_argument("--memory", action="store_true",

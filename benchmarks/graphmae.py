@@ -21,7 +21,8 @@ from typing import Dict, List
 
 import torch
 
-from bench_common import pyg_graphmae  # this folder is on sys.path when run as a script
+from bench_common import (add_checkpoint_arguments, pyg_graphmae, resumed_field,  # this folder is on sys.path
+                          with_checkpoint)
 from graphssl.cli import parse_seeds
 from graphssl.config import load_config, merge
 from graphssl.datasets import load_dataset
@@ -55,10 +56,12 @@ def run_accuracy(task: str, datasets: List[str], seeds: List[int], args) -> None
         ds = load_dataset(name, root=args.root)
         accs, t0 = [], time.perf_counter()
         for seed in seeds:
-            r = run(ds, "graphmae", cfg, seed, args.device, progress=not args.json)
+            cfg_seed = with_checkpoint(cfg, args, "graphmae", name, seed)
+            resumed = resumed_field(cfg_seed)
+            r = run(ds, "graphmae", cfg_seed, seed, args.device, progress=not args.json)
             accs.append(100 * r.test_acc)
             _print({"bench": f"graphmae-{task}", "dataset": name, "impl": "graphssl", "metric": "test_acc",
-                    "value": round(100 * r.test_acc, 2), "seed": seed, "rankme": round(r.rankme, 1),
+                    "value": round(100 * r.test_acc, 2), "seed": seed, "rankme": round(r.rankme, 1), **resumed,
                     "epochs": cfg["train"]["epochs"], "epoch_ms": round(1000 * r.epoch_seconds, 2),
                     "seconds": round(r.seconds, 2)}, args.json)
         m, s = mean_std(accs)
@@ -124,6 +127,7 @@ def main(argv=None) -> int:
     p.add_argument("--repeats", type=int, default=20, help="timed epochs per implementation (speed)")
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--json", action="store_true")
+    add_checkpoint_arguments(p)
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -147,6 +147,8 @@ class Trainer:
         self._ddp: Optional[torch.nn.Module] = None
         self.start_epoch = 0
         self.history = TrainHistory()
+        # validation-based selection: best score, evaluations since, the best epoch's weights
+        self._best_score, self._bad, self._best_state = -math.inf, 0, None
         if seed is not None:
             seed_everything(seed)
         params = [p for p in method.parameters() if p.requires_grad]
@@ -180,6 +182,7 @@ class Trainer:
             "rng": torch.get_rng_state(),
             "method_rng": gen.get_state() if (gen := getattr(self.method, "generator", None)) is not None else None,
             "history": self.history.__dict__,
+            "early_stopping": {"best": self._best_score, "bad": self._bad, "best_state": self._best_state},
         }
         tmp = path.with_suffix(path.suffix + ".tmp")
         torch.save(state, tmp)
@@ -204,11 +207,20 @@ class Trainer:
             self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state.get("scheduler"):
             self.scheduler.load_state_dict(state["scheduler"])
+            # the rate of the coming epoch on this trainer's schedule: the same as saved when the
+            # run resumes as it was, and the longer schedule's when it is extended to more epochs
+            # (else a finished cosine run would go on at its final rate of 0)
+            for group, base, lam in zip(self.optimizer.param_groups, self.scheduler.base_lrs,
+                                        self.scheduler.lr_lambdas):
+                group["lr"] = base * lam(self.scheduler.last_epoch)
         torch.set_rng_state(state["rng"])
         gen = getattr(self.method, "generator", None)
         if gen is not None and state.get("method_rng") is not None:
             gen.set_state(state["method_rng"])
         self.history = TrainHistory(**state["history"])
+        stop = state.get("early_stopping") or {}  # absent from checkpoints written before it was saved
+        self._best_score, self._bad = stop.get("best", -math.inf), stop.get("bad", 0)
+        self._best_state = stop.get("best_state")
         self.start_epoch = int(state["epoch"])
 
     # ------------------------------------------------------------------ training
@@ -303,9 +315,9 @@ class Trainer:
             data = self._sampled(data)
         if self.distributed:
             self._setup_distributed()
-        best_score, best_state, bad = -math.inf, None, 0
         show = self.progress and (not self.distributed or dist_utils.is_main_process())
-        bar = tqdm(range(self.start_epoch, self.epochs), disable=not show, desc="pretrain",
+        last = self.start_epoch if self.history.stopped_early else self.epochs  # a finished run stays finished
+        bar = tqdm(range(self.start_epoch, last), disable=not show, desc="pretrain",
                    initial=self.start_epoch, total=self.epochs, leave=False)
         for epoch in bar:
             if isinstance(data, SampledInputs):  # resumed runs continue the epoch's sampling
@@ -317,18 +329,18 @@ class Trainer:
             if self.validate is not None and (epoch + 1) % self.validate_every == 0:
                 score = float(self.validate(self.method))
                 self.history.val_scores.append(score)
-                if score > best_score:
-                    best_score, bad, self.history.best_epoch = score, 0, epoch
-                    best_state = {k: v.detach().clone() for k, v in self.method.state_dict().items()}
+                if score > self._best_score:
+                    self._best_score, self._bad, self.history.best_epoch = score, 0, epoch
+                    self._best_state = {k: v.detach().clone() for k, v in self.method.state_dict().items()}
                 else:
-                    bad += 1
-                    if self.patience is not None and bad >= self.patience:
+                    self._bad += 1
+                    if self.patience is not None and self._bad >= self.patience:
                         self.history.stopped_early = True
                         break
             if self.checkpoint is not None and (epoch + 1) % self.checkpoint_every == 0:
                 self.save(self.checkpoint)
-        if best_state is not None:
-            self.method.load_state_dict(best_state)
+        if self._best_state is not None:
+            self.method.load_state_dict(self._best_state)
         if self.distributed:  # running statistics drift apart on each rank's own batches
             dist_utils.sync_buffers(self.method)
         if self.checkpoint is not None:

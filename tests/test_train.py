@@ -61,6 +61,57 @@ def test_checkpoint_resumes_to_the_same_losses(tmp_path):
     assert resumed.losses == pytest.approx(straight.losses, rel=1e-5)
 
 
+def test_a_finished_cosine_run_extends_along_the_longer_schedule(tmp_path):
+    data = _Data()
+    ck = tmp_path / "ck.pt"
+    torch.manual_seed(0)
+    short = Trainer(_AutoEncoder(6), epochs=2, lr=0.01, scheduler="cosine", progress=False, seed=0, checkpoint=ck)
+    short.fit(data)
+    assert short.optimizer.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)  # the 2-epoch schedule's end
+    before = {k: v.clone() for k, v in short.method.state_dict().items()}
+    longer = Trainer(_AutoEncoder(6), epochs=4, lr=0.01, scheduler="cosine", progress=False, seed=0, checkpoint=ck)
+    longer.load(ck)
+    assert longer.optimizer.param_groups[0]["lr"] == pytest.approx(0.005)  # epoch 2 of 4: (1 + cos(pi/2)) / 2
+    hist = longer.fit(data)
+    assert len(hist.losses) == 4
+    assert any(not torch.equal(v, longer.method.state_dict()[k]) for k, v in before.items())
+
+
+def test_checkpoint_keeps_the_validation_selection(tmp_path):
+    """A run that selects its weights on a validation score resumes with its best score,
+    best weights and patience count, and ends as the uninterrupted run does."""
+    data = _Data()
+
+    def scores():  # a score per epoch, the same sequence in every run
+        return iter([0.2, 0.9, 0.3, 0.4, 0.1, 0.1, 0.1, 0.5])
+
+    kw = dict(epochs=8, lr=0.01, progress=False, seed=0, validate_every=1, patience=4)
+
+    def model(cls=_AutoEncoder):  # the same initial weights in every run
+        torch.manual_seed(0)
+        return cls(6)
+
+    s = scores()
+    straight = Trainer(model(), validate=lambda m: next(s), **kw)
+    hist = straight.fit(data)
+    assert hist.stopped_early and hist.best_epoch == 1
+    ck = tmp_path / "ck.pt"
+    s = scores()
+    _Crash.calls = 0
+    with pytest.raises(KeyboardInterrupt):  # dies in its 6th epoch, after the checkpoint of epoch 4
+        Trainer(model(_Crash), validate=lambda m: next(s), checkpoint=ck, checkpoint_every=2, **kw).fit(data)
+    s = scores()
+    for _ in range(4):  # the resumed run scores epochs 5.. (the validation callback is the user's)
+        next(s)
+    resumed = Trainer(model(), validate=lambda m: next(s), checkpoint=ck, **kw)
+    rhist = resumed.fit(data)
+    assert rhist.stopped_early and rhist.best_epoch == 1 and rhist.losses == pytest.approx(hist.losses, rel=1e-5)
+    for a, b in zip(straight.method.state_dict().values(), resumed.method.state_dict().values()):
+        torch.testing.assert_close(a, b)  # the best epoch's weights, carried through the checkpoint
+    again = Trainer(model(), validate=lambda m: 1.0, checkpoint=ck, **kw)  # finished: stays so
+    assert again.fit(data).losses == rhist.losses
+
+
 def test_early_stopping_restores_best_weights():
     data = _Data()
     scores = iter([0.5, 0.9, 0.1, 0.1, 0.1, 0.1])

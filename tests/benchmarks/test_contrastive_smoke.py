@@ -90,3 +90,21 @@ def test_pyg_grace_reference_optimises_graphssl_nt_xent():
     got = model.loss(x, edge_index, torch.Generator().manual_seed(0))
     h = model.fc2(torch.nn.functional.elu(model.fc1(model.embed(x, edge_index))))
     torch.testing.assert_close(got, nt_xent_loss(h, h, tau=0.5))
+
+
+def test_contrastive_benchmark_resumes_from_its_checkpoints(data_root, tmp_path):
+    """--checkpoint-dir: each seed's training state is kept; a longer run started again
+    goes on from it (resumed: true) and trains only the epochs that are left."""
+    common = ("--json", "--methods", "cca_ssg", "--datasets", "cora", "--seeds", "0", "--probe-epochs", "10",
+              "--threads", "1", "--root", str(data_root), "--checkpoint-dir", str(tmp_path), "--checkpoint-every", "1")
+    first = _bench(*common, "--epochs", "2")
+    assert first.returncode == 0, first.stderr[-2000:]
+    (row,) = [json.loads(line) for line in first.stdout.splitlines() if '"seed"' in line]
+    assert row["resumed"] is False and (tmp_path / "cca_ssg_cora_seed0.pt").is_file()
+    second = _bench(*common, "--epochs", "3")
+    assert second.returncode == 0, second.stderr[-2000:]
+    (row,) = [json.loads(line) for line in second.stdout.splitlines() if '"seed"' in line]
+    assert row["resumed"] is True and row["epochs"] == 3
+    import torch
+    state = torch.load(tmp_path / "cca_ssg_cora_seed0.pt", weights_only=False)
+    assert state["epoch"] == 3 and len(state["history"]["losses"]) == 3
