@@ -106,3 +106,26 @@ def test_bad_input(mols):
         MoleculeGIN(hidden=8)(b, x=b.x[:-1])
     with pytest.raises(ValueError, match="int64 codes"):
         MoleculeGIN(hidden=8)(b, x=b.x.float())
+
+
+def test_categorical_encoder_sums_one_row_per_column_and_checks_codes():
+    from graphssl.molecules.gin import CategoricalEncoder
+    torch.manual_seed(0)
+    enc = CategoricalEncoder(ATOM_FEATURE_DIMS, 16)
+    codes = torch.stack([torch.randint(0, d + 1, (40,)) for d in ATOM_FEATURE_DIMS], 1)  # mask tokens included
+    codes = codes.reshape(4, 10, -1)  # any leading shape
+    expected = sum(t.weight[codes[..., k]] for k, t in enumerate(enc.tables))
+    torch.testing.assert_close(enc(codes), expected)
+    enc(codes).square().sum().backward()
+    for k, t in enumerate(enc.tables):  # each table's gradient reaches exactly its rows in use
+        used = torch.zeros(t.num_embeddings, dtype=torch.bool)
+        used[codes[..., k].reshape(-1)] = True
+        assert bool((t.weight.grad.abs().sum(1) > 0)[used].all()) and not t.weight.grad[~used].any()
+    assert set(enc.state_dict()) == {f"tables.{k}.weight" for k in range(len(ATOM_FEATURE_DIMS))}
+    bad = codes.clone()
+    bad[1, 2, 1] = ATOM_FEATURE_DIMS[1] + 1  # one past column 1's mask token: would read column 2's table
+    with pytest.raises(ValueError, match=rf"column 1 holds codes outside 0..{ATOM_FEATURE_DIMS[1]}"):
+        enc(bad)
+    bad[1, 2, 1] = -1
+    with pytest.raises(ValueError, match="column 1 holds codes outside"):
+        enc(bad)
