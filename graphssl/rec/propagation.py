@@ -172,6 +172,9 @@ class _MeanAtRows(Function):
     def forward(ctx, ego: Tensor, rows: Tensor, graphs: Tuple[Graph, ...], include_ego: bool):
         ctx.graphs, ctx.include_ego, ctx.num_nodes = graphs, include_ego, ego.size(0)
         ctx.save_for_backward(rows)
+        # the layer outputs never get a gradient: without this, autograd would hand the
+        # backward a zero-filled [N, d] tensor for each of them, every step
+        ctx.set_materialize_grads(False)
         h, total = ego, (ego.index_select(0, rows) if include_ego else None)
         layers = [ego.detach()]
         for k, g in enumerate(graphs):
@@ -190,7 +193,9 @@ class _MeanAtRows(Function):
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad: Tensor, *unused: Tensor):
+    def backward(ctx, grad: Optional[Tensor], *unused: Optional[Tensor]):
+        if grad is None:  # the mean itself was not used
+            return None, None, None, None
         (rows,) = ctx.saved_tensors
         graphs, num_layers = ctx.graphs, len(ctx.graphs)
         g = grad / (num_layers + 1 if ctx.include_ego else num_layers)
