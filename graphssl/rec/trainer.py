@@ -47,7 +47,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from ..checks import check_int
+from ..checks import check_int, check_positive
 from ..devices import resolve_device
 from ..optim import build_optimizer
 from .backbones import RecBackbone
@@ -159,20 +159,17 @@ class RecTrainer:
                  seed: int = 0, device: Union[str, torch.device] = "cpu", progress: bool = True,
                  on_eval: Optional[EvalCallback] = None, checkpoint: Union[str, Path, None] = None,
                  checkpoint_every: int = 10) -> None:
-        if epochs < 0:
-            raise ValueError(f"epochs must be >= 0, got {epochs}")
-        if lr <= 0:
-            raise ValueError(f"lr must be > 0, got {lr}")
-        if reg < 0:
-            raise ValueError(f"reg must be >= 0, got {reg}")
+        epochs, batch_size = check_int("epochs", epochs, low=0), check_int("batch_size", batch_size)
+        lr, reg = check_positive("lr", lr), check_positive("reg", reg, allow_zero=True)
+        softmax_temperature = check_positive("softmax_temperature", softmax_temperature)
         if main_loss not in _MAIN_LOSSES:
             raise ValueError(f"unknown main_loss {main_loss!r}; expected one of {_MAIN_LOSSES}")
-        if num_negatives < 1:
-            raise ValueError(f"num_negatives must be >= 1, got {num_negatives}")
-        if eval_every < 1:
-            raise ValueError(f"eval_every must be >= 1, got {eval_every}")
-        if max_steps_per_epoch is not None and max_steps_per_epoch < 1:
-            raise ValueError(f"max_steps_per_epoch must be >= 1, got {max_steps_per_epoch}")
+        check_int("num_negatives", num_negatives)
+        check_int("eval_every", eval_every)
+        if max_steps_per_epoch is not None:
+            check_int("max_steps_per_epoch", max_steps_per_epoch)
+        if patience is not None:
+            check_int("patience", patience)
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None
         self.checkpoint_every = check_int("checkpoint_every", checkpoint_every)
         self.device = resolve_device(device)

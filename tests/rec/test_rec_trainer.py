@@ -179,7 +179,10 @@ def test_softmax_and_settings(small):
     hist = tr.fit()
     assert all(math.isfinite(v) for v in hist.losses) and hist.losses[-1] < hist.losses[0]
     for kw, msg in [({"main_loss": "hinge"}, "main_loss"), ({"main_loss": "none"}, "needs at least one head"),
-                    ({"lr": 0}, "lr"), ({"eval_every": 0}, "eval_every"), ({"num_negatives": 0}, "num_negatives")]:
+                    ({"lr": 0}, "lr"), ({"eval_every": 0}, "eval_every"), ({"num_negatives": 0}, "num_negatives"),
+                    ({"lr": float("nan")}, "lr must be finite"), ({"batch_size": 0}, "batch_size must be >= 1"),
+                    ({"epochs": 2.5}, "epochs must be an integer"), ({"patience": 0}, "patience must be >= 1"),
+                    ({"reg": -1e-4}, r"reg must be >= 0"), ({"softmax_temperature": 0}, "softmax_temperature")]:
         with pytest.raises(ValueError, match=msg):
             RecTrainer(bb, small, **kw)
 
