@@ -19,6 +19,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 import torch
 from torch import Tensor
 
+from .checks import check_int
 from .devices import resolve_device
 from .nn.graph_views import attach_global_degrees
 from .nn.layerwise import layerwise_inference
@@ -176,8 +177,7 @@ class SampledInputs:
         if items.dim() != 1 or items.is_floating_point() or items.numel() == 0:
             raise ValueError("items must be a non-empty 1-d integer tensor")
         self.items = items.long().cpu()
-        if not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        check_int("batch_size", batch_size)
         if world_size < 1 or not 0 <= rank < world_size:
             raise ValueError(f"bad rank {rank} of world size {world_size}")
         if self.items.numel() < world_size:

@@ -136,8 +136,7 @@ class Trainer:
         if isinstance(sampler, NeighborSampler) and not getattr(method, "supports_blocks", False):
             raise ValueError(f"{type(method).__name__} does not train on neighbour-sampled Blocks; use a subgraph "
                              "sampler (local_cluster, random_walk, cluster) for it")
-        if not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        check_int("batch_size", batch_size)
         self.sampler, self.batch_size, self.num_workers, self.items = sampler, batch_size, num_workers, items
         self.distributed = dist_utils.is_distributed() if distributed is None else bool(distributed)
         if self.distributed and not dist_utils.is_distributed():

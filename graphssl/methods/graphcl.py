@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..checks import check_positive
+from ..checks import check_int, check_positive
 from ..augment import Augmenter, GraphView, build_augmenter
 from ..losses import chunked_similarity
 from ..sparse import GraphItem, collate
@@ -186,8 +186,7 @@ class GraphCL(SSLMethod):
         self.encoder = InfoGraphEncoder(in_dim, hidden_dim, num_layers, conv, norm, activation, pooling)
         dim = self.encoder.out_dim
         proj_dim = dim if proj_dim is None else proj_dim
-        if not isinstance(proj_dim, int) or proj_dim <= 0:
-            raise ValueError(f"proj_dim must be a positive int, got {proj_dim!r}")
+        check_int("proj_dim", proj_dim)
         self.projector = nn.Sequential(nn.Linear(dim, proj_dim), nn.ReLU(), nn.Linear(proj_dim, proj_dim))
         self.augment_1 = _Augmentation(augment_1, "augment_1")
         self.augment_2 = _Augmentation(augment_2, "augment_2")

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..checks import check_positive
+from ..checks import check_int, check_positive
 from ..losses import jsd_loss
 from ..nn import CONVS, create_activation, create_norm, global_pool
 from ..sparse import Graph
@@ -92,8 +92,7 @@ class InfoGraphEncoder(nn.Module):
                  norm: Optional[str] = "batchnorm", activation: str = "relu", pooling: str = "sum") -> None:
         super().__init__()
         for name, v in (("in_dim", in_dim), ("hidden_dim", hidden_dim), ("num_layers", num_layers)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"InfoGraphEncoder {name} must be a positive int, got {v!r}")
+            check_int(f"InfoGraphEncoder {name}", v)
         if pooling not in _POOLS:
             raise ValueError(f"pooling must be one of {_POOLS}, got {pooling!r}")
         builder = CONVS.get(conv)  # unknown name -> ValueError listing the known ones

@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 from torch import Tensor, nn
 
+from ..checks import check_fraction, check_int
 from ..registry import Registry
 from ..sparse.batch import GraphBatch
 from ..sparse.graph import Graph
@@ -130,10 +131,8 @@ class GNNEncoder(nn.Module):
         out_heads = heads if out_heads is None else out_heads
         for name, v in (("in_dim", in_dim), ("hidden_dim", hidden_dim), ("out_dim", out_dim),
                         ("num_layers", num_layers), ("heads", heads), ("out_heads", out_heads)):
-            if not isinstance(v, int) or v <= 0:
-                raise ValueError(f"GNNEncoder {name} must be a positive int, got {v!r}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"GNNEncoder dropout must be in [0, 1), got {dropout}")
+            check_int(f"GNNEncoder {name}", v)
+        check_fraction("GNNEncoder dropout", dropout)
         self.conv_name = str(conv).lower()
         self.in_dim, self.hidden_dim, self.out_dim = in_dim, hidden_dim, out_dim
         self.num_layers, self.dropout, self.encoding = num_layers, dropout, encoding

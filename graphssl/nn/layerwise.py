@@ -9,6 +9,7 @@ from typing import Optional, Union
 import torch
 from torch import Tensor
 
+from ..checks import check_int
 from ..devices import resolve_device
 from ..sparse.graph import Graph
 from .graph_views import attach_global_degrees
@@ -55,8 +56,7 @@ def layerwise_inference(encoder, graph: Graph, x: Tensor, batch_size: int = 4096
     if not isinstance(x, Tensor) or x.dim() != 2 or x.size(0) != graph.num_nodes:
         raise ValueError(f"x must be [num_nodes={graph.num_nodes}, in_dim], got "
                          f"{tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__}")
-    if not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    check_int("batch_size", batch_size)
     if device is None:
         p = next(encoder.parameters(), None)
         device = p.device if p is not None else x.device
