@@ -67,33 +67,37 @@ def _kernel():
             return np.float64(z >> s40) * scale24
 
         @numba.njit(fastmath={"reassoc"}, cache=True)
-        def sum_squares(base, d):  # pragma: no cover - compiled
-            # reassociation lets the sum vectorise (about 3x faster; the order is fixed, so
-            # the result is still deterministic)
+        def fill_uniforms(base, buf):  # pragma: no cover - compiled
+            # the row's uniforms into buf, and their sum of squares; reassociation lets the
+            # sum vectorise (about 3x faster; the order is fixed, so it stays deterministic)
             ss = 0.0
-            for j in range(d):
+            for j in range(buf.shape[0]):
                 u = uniform(base + np.uint64(j))
+                buf[j] = u
                 ss += u * u
             return ss
 
         @numba.njit(parallel=True, cache=True)
-        def kernel(a, b, use_b, keep_a, out, seed, eps, ids, use_ids):  # pragma: no cover - compiled
+        def kernel(a, b, use_b, keep_a, out, seed, eps, ids, use_ids, nchunks):  # pragma: no cover - compiled
             # pre = a (+ b); out = (a if keep_a) (+ b) + eps * sign(pre) * normalize(u)
-            # the uniforms of row r are keyed by its id (ids[r] when given, else r); the sign
-            # is branch-free so the loops vectorise (sign 0 adds nothing, NaN stays NaN)
+            # the uniforms of row r are keyed by its id (ids[r] when given, else r), drawn once
+            # into a buffer per chunk of rows; the sign is branch-free so the loops vectorise
+            # (sign 0 adds nothing, NaN stays NaN)
             n, d = a.shape
-            for r in numba.prange(n):
-                key = ids[r] if use_ids else r
-                base = seed + np.uint64(key) * np.uint64(d)
-                # F.normalize divides by max(norm, 1e-12)
-                scale = eps / max(math.sqrt(sum_squares(base, d)), 1e-12)
-                for j in range(d):
-                    x = a[r, j]
-                    y = b[r, j] if use_b else 0.0
-                    pre = x + y
-                    o = y + x if keep_a else y
-                    s = np.float64(pre > 0) - np.float64(pre < 0)
-                    out[r, j] = o + (s * uniform(base + np.uint64(j)) * scale + 0.0 * pre)
+            for c in numba.prange(nchunks):
+                buf = np.empty(d, np.float64)
+                for r in range(c * n // nchunks, (c + 1) * n // nchunks):
+                    key = ids[r] if use_ids else r
+                    base = seed + np.uint64(key) * np.uint64(d)
+                    # F.normalize divides by max(norm, 1e-12)
+                    scale = eps / max(math.sqrt(fill_uniforms(base, buf)), 1e-12)
+                    for j in range(d):
+                        x = a[r, j]
+                        y = b[r, j] if use_b else 0.0
+                        pre = x + y
+                        o = y + x if keep_a else y
+                        s = np.float64(pre > 0) - np.float64(pre < 0)
+                        out[r, j] = o + (s * buf[j] * scale + 0.0 * pre)
 
         _KERNEL = kernel
     return _KERNEL or None
@@ -115,10 +119,11 @@ def _run(a: Tensor, b: Optional[Tensor], keep_a: bool, eps: float,
     if a.numel():
         import numba
         import numpy as np
-        numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))
+        threads = max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(threads)
         ids = (row_ids if row_ids is not None else _NO_IDS).detach().to("cpu", torch.int64).contiguous()
         kernel(a.numpy(), (b if b is not None else a).numpy(), b is not None, keep_a, out.numpy(),
-               np.uint64(seed), float(eps), ids.numpy(), row_ids is not None)
+               np.uint64(seed), float(eps), ids.numpy(), row_ids is not None, min(a.size(0), 8 * threads))
     return out
 
 
