@@ -345,29 +345,12 @@ class RecTrainer:
             self.history.epoch_seconds.append(time.perf_counter() - t0)
             self.history.losses.append(loss)
             last = self.epoch == self.epochs
-            if not (has_val or self.log_test) or (self.epoch % self.eval_every and not last):
-                continue
-            rec: Dict[str, float] = {"epoch": self.epoch, "loss": loss}
-            if has_val:
-                val = self.evaluate("val")
-                rec.update({f"val_{k}": v for k, v in val.items() if k != "num_users"})
-                if self.monitor not in val:
-                    raise ValueError(f"monitor {self.monitor!r} is not a computed metric; have {sorted(val)}")
-                score = float(val[self.monitor])
-                if score > self._best:
-                    self._best, self._bad, self._best_state = score, 0, self._state()
-                    self.history.best_epoch = self.epoch
-                else:
-                    self._bad += 1
-            if self.log_test:
-                rec.update({f"test_{k}": v for k, v in self.evaluate("test").items() if k != "num_users"})
-            self.history.evals.append(rec)
-            if self.on_eval is not None:
-                self.on_eval(rec)
-            if has_val and self.patience is not None and self._bad >= self.patience:
-                self.history.stopped_early = True
-                break
-            if self.checkpoint is not None and self.epoch % self.checkpoint_every == 0 and self.epoch < self.epochs:
+            if (has_val or self.log_test) and (self.epoch % self.eval_every == 0 or last):
+                self._evaluate_epoch(loss, has_val)
+                if has_val and self.patience is not None and self._bad >= self.patience:
+                    self.history.stopped_early = True
+                    break
+            if self.checkpoint is not None and self.epoch % self.checkpoint_every == 0 and not last:
                 self.save(self.checkpoint)
         if self.checkpoint is not None:
             self.save(self.checkpoint)  # the weights of the run's end, before the best ones are restored
@@ -377,6 +360,27 @@ class RecTrainer:
         elif self.epoch:
             self.history.best_epoch = self.epoch
         return self.history
+
+    def _evaluate_epoch(self, loss: float, has_val: bool) -> None:
+        """Score the validation split (keeping the best weights) and, with ``log_test``, the
+        test split; record the evaluation and hand it to ``on_eval``."""
+        rec: Dict[str, float] = {"epoch": self.epoch, "loss": loss}
+        if has_val:
+            val = self.evaluate("val")
+            rec.update({f"val_{k}": v for k, v in val.items() if k != "num_users"})
+            if self.monitor not in val:
+                raise ValueError(f"monitor {self.monitor!r} is not a computed metric; have {sorted(val)}")
+            score = float(val[self.monitor])
+            if score > self._best:
+                self._best, self._bad, self._best_state = score, 0, self._state()
+                self.history.best_epoch = self.epoch
+            else:
+                self._bad += 1
+        if self.log_test:
+            rec.update({f"test_{k}": v for k, v in self.evaluate("test").items() if k != "num_users"})
+        self.history.evals.append(rec)
+        if self.on_eval is not None:
+            self.on_eval(rec)
 
     # ------------------------------------------------------------------ checkpoints
     def _head_generators(self) -> Dict[str, Dict[str, Tensor]]:

@@ -153,6 +153,36 @@ def test_checkpoint_resumes_to_the_uninterrupted_run(small, tmp_path, model):
     assert again.fit().losses == hist.losses
 
 
+def test_checkpoint_of_a_run_without_evaluations(small, tmp_path):
+    """No validation split and no test logging: checkpoints are still written every
+    checkpoint_every epochs, and a run killed mid-way resumes to the uninterrupted one."""
+    def trainer(ckpt=None):
+        bb = LightGCN(small.num_users, small.num_items, small.adj, dim=8, num_layers=2, seed=3)
+        return RecTrainer(bb, small, epochs=4, batch_size=64, seed=7, progress=False, checkpoint=ckpt,
+                          checkpoint_every=1)
+
+    straight = trainer()
+    straight.fit()
+    ckpt = tmp_path / "plain.pt"
+    killed = trainer(ckpt)
+    real, calls = killed.train_epoch, []
+
+    def dies_in_epoch_3():
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real()
+
+    killed.train_epoch = dies_in_epoch_3
+    with pytest.raises(KeyboardInterrupt):
+        killed.fit()
+    assert torch.load(ckpt, weights_only=False)["epoch"] == 2
+    resumed = trainer(ckpt)
+    assert resumed.fit().losses == straight.history.losses
+    for a, b in zip(straight.embeddings(), resumed.embeddings()):
+        torch.testing.assert_close(a, b)
+
+
 def test_checkpoint_errors_name_the_file(small, tmp_path):
     bb = MF(small.num_users, small.num_items, dim=8, seed=0)
     tr = RecTrainer(bb, small, epochs=1, batch_size=64, progress=False)
