@@ -5,6 +5,8 @@ from typing import Optional
 
 from torch import Tensor
 
+from ..checks import check_int
+
 __all__ = ["check_embeddings", "check_chunk_size"]
 
 
@@ -36,5 +38,5 @@ def check_embeddings(anchor: Tensor, sample: Tensor, same_rows: bool = False,
 
 def check_chunk_size(chunk_size: Optional[int]) -> None:
     """Raises ValueError unless ``chunk_size`` is ``None`` or a positive integer."""
-    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    if chunk_size is not None:
+        check_int("chunk_size", chunk_size)
