@@ -92,19 +92,21 @@ def add_rounds_argument(parser) -> None:
                              "round (a shared machine's slow spells then hit all of them alike)")
 
 
-def add_checkpoint_arguments(parser) -> None:
-    """``--checkpoint-dir`` / ``--checkpoint-every`` of the accuracy benchmarks (long runs in pieces)."""
-    parser.add_argument("--checkpoint-dir", help="write each run's training state to DIR/<method>_<dataset>_seed<N>.pt "
+def add_checkpoint_arguments(parser, every: int = 50) -> None:
+    """``--checkpoint-dir`` / ``--checkpoint-every`` (default ``every``) of the accuracy
+    benchmarks: long runs in pieces."""
+    parser.add_argument("--checkpoint-dir", help="write each run's training state to DIR/<dataset>_<method>_seed<N>.pt "
                         "every --checkpoint-every epochs and resume from it when it exists (a killed run, started "
                         "again with the same options, goes on where it stopped)")
-    parser.add_argument("--checkpoint-every", type=int, default=50, help="epochs between checkpoints (default 50)")
+    parser.add_argument("--checkpoint-every", type=int, default=every,
+                        help=f"epochs between checkpoints (default {every})")
 
 
 def with_checkpoint(cfg: Dict, args, method: str, dataset: str, seed: int) -> Dict:
     """``cfg`` with the run's checkpoint in its ``train`` section when ``--checkpoint-dir`` is given."""
     if not getattr(args, "checkpoint_dir", None):
         return cfg
-    path = os.path.join(args.checkpoint_dir, f"{method}_{dataset}_seed{seed}.pt")
+    path = os.path.join(args.checkpoint_dir, f"{dataset}_{method}_seed{seed}.pt")
     return {**cfg, "train": {**cfg.get("train", {}), "checkpoint": path, "checkpoint_every": args.checkpoint_every}}
 
 

@@ -42,11 +42,11 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 from typing import Dict, List, Tuple  # noqa: E402
 
 import torch  # noqa: E402
 
+from bench_common import add_checkpoint_arguments, resumed_field, with_checkpoint  # noqa: E402  (on sys.path)
 from graphssl.devices import default_device, device_argument  # noqa: E402
 from graphssl.rec import load_interactions, preset, recommend, time_epochs  # noqa: E402
 
@@ -127,9 +127,7 @@ def main(argv=None) -> int:
                    help="evaluate the test split at every evaluation and print it as it comes (lines with "
                         "monitoring: true), then the papers' protocol, the best of these (selection: best_test_epoch)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--checkpoint-dir", help="write each run's trainer state to DIR/<dataset>_<model>_seed<N>.pt every "
-                   "--checkpoint-every epochs and resume from it when it exists (long runs in pieces)")
-    p.add_argument("--checkpoint-every", type=int, default=10, help="epochs between checkpoints (default 10)")
+    add_checkpoint_arguments(p, every=10)
     p.add_argument("--root", default=os.environ.get("GRAPHSSL_DATA"))
     p.add_argument("--device", type=device_argument, default=default_device(), help="cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's)")
@@ -166,13 +164,9 @@ def main(argv=None) -> int:
             recommend(data.slice_users(min(50, data.num_users)), model, {"train": {"epochs": 1}}, seed=args.seed,
                       device=args.device, max_steps_per_epoch=1)
             warmed.add(model)
-        train = {} if args.epochs is None else {"epochs": args.epochs}
-        ckpt = None
-        if args.checkpoint_dir:
-            ckpt = Path(args.checkpoint_dir) / f"{name}_{model}_seed{args.seed}.pt"
-            train.update(checkpoint=str(ckpt), checkpoint_every=args.checkpoint_every)
-        resumed = ckpt is not None and ckpt.is_file()
-        over = {"train": train} if train else None
+        over = with_checkpoint({"train": {} if args.epochs is None else {"epochs": args.epochs}}, args, model, name,
+                               args.seed)
+        resumed = resumed_field(over).get("resumed", False)
         t0 = time.perf_counter()
 
         def monitor(rec: Dict[str, float], name: str = data.name, model: str = model, t0: float = t0) -> None:

@@ -100,11 +100,11 @@ def test_contrastive_benchmark_resumes_from_its_checkpoints(data_root, tmp_path)
     first = _bench(*common, "--epochs", "2")
     assert first.returncode == 0, first.stderr[-2000:]
     (row,) = [json.loads(line) for line in first.stdout.splitlines() if '"seed"' in line]
-    assert row["resumed"] is False and (tmp_path / "cca_ssg_cora_seed0.pt").is_file()
+    assert row["resumed"] is False and (tmp_path / "cora_cca_ssg_seed0.pt").is_file()
     second = _bench(*common, "--epochs", "3")
     assert second.returncode == 0, second.stderr[-2000:]
     (row,) = [json.loads(line) for line in second.stdout.splitlines() if '"seed"' in line]
     assert row["resumed"] is True and row["epochs"] == 3
     import torch
-    state = torch.load(tmp_path / "cca_ssg_cora_seed0.pt", weights_only=False)
+    state = torch.load(tmp_path / "cora_cca_ssg_seed0.pt", weights_only=False)
     assert state["epoch"] == 3 and len(state["history"]["losses"]) == 3
