@@ -13,63 +13,46 @@ from __future__ import annotations
 
 from typing import Optional, Tuple
 
+import numba
 import torch
 from torch import Tensor
 
 from ..sparse.backend import get_backend, row_edge_ids
+from ..sparse.backends.numba_launch import LAUNCH, kernels_usable, launch_threads
 from ..sparse.host_memory import empty_cpu
 
 __all__ = ["rows_product", "rows_transpose_product"]
 
 CSR = Tuple[Tensor, Tensor, Optional[Tensor]]
-_KERNELS = None
 
 
-def _kernels():
-    """Compile (once, cached on disk) the CPU scatter kernel; None without numba."""
-    global _KERNELS
-    if _KERNELS is None:
-        try:
-            import numba
-        except ImportError:
-            _KERNELS = False
-            return None
-        fast = {"reassoc", "contract", "nsz"}
-
-        @numba.njit(parallel=True, cache=True, fastmath=fast)
-        def scatter_kernel(rowptr, col, val, se, rows, g, out, nchunks):  # pragma: no cover - compiled
-            # out = A[rows]^T g: every chosen row r_j adds w * g[j] to out[t] along its edges
-            # (r_j -> t). Chunk c owns the output rows t in its range: it zeroes them, then
-            # walks all chosen rows' edges and applies those landing in its range (no write
-            # conflicts, no need for sorted columns)
-            n, d = out.shape
-            for c in numba.prange(nchunks):
-                lo = (n * c) // nchunks
-                hi = (n * (c + 1)) // nchunks
-                for t in range(lo, hi):
+@numba.njit(parallel=True, cache=True, fastmath={"reassoc", "contract", "nsz"})
+def _scatter_kernel(rowptr, col, val, se, rows, g, out, nchunks):  # pragma: no cover - compiled
+    # out = A[rows]^T g: every chosen row r_j adds w * g[j] to out[t] along its edges
+    # (r_j -> t). Chunk c owns the output rows t in its range: it zeroes them, then
+    # walks all chosen rows' edges and applies those landing in its range (no write
+    # conflicts, no need for sorted columns)
+    n, d = out.shape
+    for c in numba.prange(nchunks):
+        lo = (n * c) // nchunks
+        hi = (n * (c + 1)) // nchunks
+        for t in range(lo, hi):
+            for k in range(d):
+                out[t, k] = 0.0
+        for j in range(rows.shape[0]):
+            r = rows[j]
+            for e in range(rowptr[r], rowptr[r + 1]):
+                t = col[e]
+                if t >= lo and t < hi:
+                    w = val[e * se]
                     for k in range(d):
-                        out[t, k] = 0.0
-                for j in range(rows.shape[0]):
-                    r = rows[j]
-                    for e in range(rowptr[r], rowptr[r + 1]):
-                        t = col[e]
-                        if t >= lo and t < hi:
-                            w = val[e * se]
-                            for k in range(d):
-                                out[t, k] += w * g[j, k]
-
-        _KERNELS = scatter_kernel
-    return _KERNELS or None
+                        out[t, k] += w * g[j, k]
 
 
 def _cpu_kernel(x: Tensor):
-    if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
-        return None
-    kernels = _kernels()
-    if kernels is not None:
-        import numba
-        numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))
-    return kernels
+    """The numba scatter kernel where it applies (CPU float32/64), else None."""
+    ok = x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64) and kernels_usable()
+    return _scatter_kernel if ok else None
 
 
 def _weights(value: Optional[Tensor], x: Tensor):
@@ -109,12 +92,13 @@ def rows_transpose_product(csr: CSR, rows: Tensor, num_cols: int, g: Tensor) -> 
     rowptr, col, value = csr
     kernel = _cpu_kernel(g)
     if kernel is not None:
-        import numba
         g = g.contiguous()
         out = empty_cpu((num_cols, g.size(1)), g.dtype)
         val, se = _weights(value, g)
-        kernel(rowptr.numpy(), col.numpy(), val, se, rows.contiguous().numpy(), g.numpy(), out.numpy(),
-               max(1, min(numba.get_num_threads(), num_cols)))
+        with LAUNCH:
+            threads = launch_threads()
+            kernel(rowptr.numpy(), col.numpy(), val, se, rows.contiguous().numpy(), g.numpy(), out.numpy(),
+                   max(1, min(threads, num_cols)))
         return out
     ptr, eid = row_edge_ids(rowptr, rows)
     src = torch.repeat_interleave(torch.arange(rows.numel(), device=rowptr.device), ptr.diff(),

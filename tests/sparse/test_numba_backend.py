@@ -247,18 +247,57 @@ def test_concurrent_calls_from_threads_are_serialised_and_correct():
 
 
 def test_threading_layer_default_and_user_choice():
-    """Without a user choice the backend picks workqueue (no spinning workers competing with
-    torch's OpenMP pool); NUMBA_THREADING_LAYER still wins."""
+    """Without a user choice the backend picks numba's OpenMP layer where it loads (else
+    workqueue); NUMBA_THREADING_LAYER still wins."""
+    import importlib
     import os
     import subprocess
     import sys
+    try:
+        importlib.import_module("numba.np.ufunc.omppool")
+        expected = "omp"
+    except ImportError:
+        expected = "workqueue"
     code = ("import torch; from graphssl.sparse import Graph, spmm; import numba;"
             "g = Graph.from_edge_index(torch.randint(0, 3000, (2, 300000)), 3000);"
             "spmm(g, torch.randn(3000, 64)); print(numba.threading_layer())")
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-1000:]
-    assert out.stdout.strip().splitlines()[-1] == "workqueue"
+    for layer, want in ((None, expected), ("workqueue", "workqueue")):
+        if layer is not None:
+            env["NUMBA_THREADING_LAYER"] = layer
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-1000:]
+        assert out.stdout.strip().splitlines()[-1] == want
+
+
+def test_kernels_in_a_child_forked_after_parallel_kernels_ran():
+    """A child forked after the parent's parallel kernels ran still aggregates (GNU OpenMP
+    cannot run there: the primitives fall back to the torch backend) with the same result.
+    The child runs torch on one thread, as a ``DataLoader`` worker does (torch's own OpenMP
+    pool cannot run in such a child either)."""
+    import multiprocessing as mp
+    rowptr = torch.arange(0, 400001, 100)
+    col = torch.randint(0, 4000, (400000,), generator=torch.Generator().manual_seed(2))
+    x = torch.randn(4000, 1, 16, generator=torch.Generator().manual_seed(3))
+    from graphssl.sparse.backend import get_backend
+    parent = get_backend(x).spmm_sum(rowptr, col, None, x)  # starts the parent's pool
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+
+    def child():
+        torch.set_num_threads(1)
+        queue.put(get_backend(x).spmm_sum(rowptr, col, None, x).numpy())
+
+    proc = ctx.Process(target=child)
+    proc.start()
+    try:
+        got = queue.get(timeout=120)
+    finally:
+        proc.join(60)
+        if proc.exitcode is None:
+            proc.kill()
+    assert proc.exitcode == 0
+    torch.testing.assert_close(torch.from_numpy(got), parent)
 
 
 # ---------------------------------------------------------------------------- autograd

@@ -9,19 +9,13 @@ signature per float dtype: missing edge weights are passed as a one-element arra
 zero strides instead of a separate "unweighted" variant, which keeps compile time (and
 the on-disk cache, ``cache=True``) small.
 
-Threads: unless the user picked one (``NUMBA_THREADING_LAYER``), kernels run on numba's
-``workqueue`` layer. Its workers sleep between calls, whereas the OpenMP layer's workers
-spin for a while after each call, competing with torch's own OpenMP pool for the same cores:
-on 2 cores that slowed the small torch ops between kernel calls by orders of magnitude.
-``workqueue`` must not be entered by two threads at once, so launches take a lock.
+Threads, scheduling and the launch lock: :mod:`graphssl.sparse.backends.numba_launch`.
 
 Only float32 / float64 CPU tensors are supported; :meth:`NumbaBackend.supports` says no
 to anything else so the registry falls back to the torch backend.
 """
 from __future__ import annotations
 
-import os
-import threading
 import weakref
 from typing import Optional, Tuple
 
@@ -35,6 +29,7 @@ from torch import Tensor
 
 from ..backend import Backend
 from ..host_memory import empty_cpu
+from .numba_launch import LAUNCH as _LAUNCH, kernels_usable, launch_threads
 
 __all__ = ["NumbaBackend"]
 
@@ -59,10 +54,6 @@ _PREFETCH_LINES = 16
 _BLOCK_BYTES = 16 << 20
 _MAX_BLOCKS = 4
 
-if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":
-    numba.config.THREADING_LAYER = "workqueue"
-# Serialises kernel launches from concurrent Python threads (workqueue is not thread-safe).
-_LAUNCH = threading.Lock()
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -332,16 +323,11 @@ def _segment_softmax_backward_kernel(rowptr, out, grad, gin, nchunks):  # pragma
 def _chunks(rowptr: np.ndarray, num_edges: int, width: int) -> int:
     """Set numba's thread count for this call and return the number of row chunks.
 
-    Follows torch's thread count (capped by numba's pool); small inputs run on one
-    thread, since waking the pool costs more than the work.
+    Follows torch's thread count (:func:`~.numba_launch.launch_threads`); small inputs run
+    on one thread, since waking the pool costs more than the work.
     """
     rows = rowptr.shape[0] - 1
-    if (rows + num_edges) * max(width, 1) < _SERIAL_BELOW:
-        n = 1
-    else:
-        n = max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
-    if numba.get_num_threads() != n:
-        numba.set_num_threads(n)
+    n = launch_threads(1 if (rows + num_edges) * max(width, 1) < _SERIAL_BELOW else None)
     return max(1, min(rows, _CHUNKS_PER_THREAD * n))
 
 
@@ -420,7 +406,7 @@ class NumbaBackend(Backend):
     name = "numba"
 
     def supports(self, device: torch.device, dtype: torch.dtype) -> bool:
-        return torch.device(device).type == "cpu" and dtype in (torch.float32, torch.float64)
+        return torch.device(device).type == "cpu" and dtype in (torch.float32, torch.float64) and kernels_usable()
 
     def spmm_sum(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor,
                  cache: Optional[dict] = None) -> Tensor:
