@@ -10,7 +10,7 @@ against about 75 ms on the idle machine with either.
 
 Importing graphssl sets ``GOMP_SPINCOUNT=20000`` unless the user set ``GOMP_SPINCOUNT`` or
 ``OMP_WAIT_POLICY``. A runtime reads it when it loads: numba's pool always loads later; torch's
-only if graphssl is imported before torch (as the ``graphssl`` command and the benchmarks do).
+only if graphssl is imported before torch (as the ``graphssl`` command does).
 Set it yourself (``export GOMP_SPINCOUNT=20000``, or ``OMP_WAIT_POLICY=PASSIVE`` on a busy
 machine) to cover both in every case.
 """

@@ -5,9 +5,9 @@ the same distribution and, on CPU, runs one fused numba pass: the uniforms come 
 counter-based generator (SplitMix64 of ``seed + k * golden gamma``, 24-bit floats like
 ``torch.rand``) keyed by the element's position (:mod:`.noise_kernels`), so no ``[N, d]``
 noise tensor is stored and the result does not depend on the thread count. The per-call seed
-is drawn from the torch generator, so a seeded run is reproducible. It replaces six full passes over the layer
-(``rand``, ``normalize``, ``sign``, two products, the sum), which cost as much as a third of a
-sparse propagation on a 2-core CPU.
+is drawn from the torch generator, so a seeded run is reproducible. It replaces six full
+passes over the layer (``rand``, ``normalize``, ``sign``, two products, the sum), which cost as
+much as a third of a sparse propagation on a 2-core CPU.
 """
 from __future__ import annotations
 

@@ -1,18 +1,16 @@
-"""How graphssl's numba kernels run in parallel: threading layer, thread count, scheduling
-and a launch lock, shared by every kernel (the core backend's and the recommender's).
+"""How graphssl's numba kernels run in parallel: threading layer, thread count and a
+launch lock, shared by every kernel (the core backend's and the recommender's).
 
 - Threading layer: unless the user picked one (``NUMBA_THREADING_LAYER``), numba's OpenMP
-  layer where it loads, else ``workqueue``. On 2 cores the OpenMP layer made a LightGCN
-  training step on yelp2018 about 25% faster, a SimGCL step 20%, a loop of small SpMMs between
-  small torch ops 2x, and left mini-batch GraphMAE and InfoGraph unchanged
-  (``benchmarks/bench_threading.py`` measures it, both layers side by side).
+  layer where it loads, else ``workqueue``. On 2 idle cores (``benchmarks/bench_threading.py``,
+  both side by side) the OpenMP layer took a LightGCN training step on yelp2018 from 105 to
+  74 ms, a SimGCL step from 228 to 168-193 ms and a loop of small SpMMs between small torch
+  ops from 2.15 to 1.09 ms; mini-batch GraphMAE on PubMed and InfoGraph on MUTAG (``graphssl
+  pretrain``) ran as fast as before.
 - Fork: GNU OpenMP cannot run in a process forked after its pool started (numba terminates
   such a child). A child forked after an OpenMP-layer kernel ran therefore reports
   :func:`kernels_usable` False, and the core's primitives fall back to the torch backend
   there (a ``DataLoader`` worker that aggregates, for example).
-- Scheduling: each ``prange`` iteration is handed out on its own (``parallel_chunksize 1``;
-  graphssl's kernels loop over a few row chunks per thread, never over single rows), so a
-  thread slowed by a neighbour on its core takes fewer chunks instead of holding the others up.
 - Launches hold :data:`LAUNCH` (``workqueue`` must not be entered by two threads at once).
 """
 from __future__ import annotations
@@ -67,12 +65,10 @@ LAUNCH = threading.Lock()
 def launch_threads(threads: Optional[int] = None) -> int:
     """Prepare the calling thread's next kernel launch and return its thread count.
 
-    Sets numba's thread count to ``threads`` (default: torch's), capped by numba's pool,
-    and per-iteration scheduling of ``prange`` loops (both settings are per calling thread).
+    Sets numba's thread count (per calling thread) to ``threads`` (default: torch's), capped
+    by numba's pool.
     """
     n = max(1, min(torch.get_num_threads() if threads is None else int(threads), numba.config.NUMBA_NUM_THREADS))
     if numba.get_num_threads() != n:
         numba.set_num_threads(n)
-    if numba.get_parallel_chunksize() != 1:
-        numba.set_parallel_chunksize(1)
     return n
