@@ -64,13 +64,16 @@ def _worker(args) -> List[Dict]:
         return (time.perf_counter() - t) / n * 1e3
 
     loop(20)
-    out.append({"workload": "small_loop", "dataset": "random-3000n-300000e", "ms": min(loop(200) for _ in range(3))})
+    import numba
+    layer = numba.threading_layer()  # the layer that ran (numba raises if the asked one is missing)
+    out.append({"workload": "small_loop", "dataset": "random-3000n-300000e", "ms": min(loop(200) for _ in range(3)),
+                "layer": layer, "spin": os.environ.get("GOMP_SPINCOUNT"), "wait": os.environ.get("OMP_WAIT_POLICY")})
     if args.root and "yelp2018" in args.datasets:
         from graphssl.rec import load_interactions, time_epochs
         data = load_interactions("yelp2018", root=args.root)
         for model, timing in time_epochs(data, ["lightgcn", "simgcl"], steps=args.steps, rounds=3).items():
             out.append({"workload": f"rec_step_{model}", "dataset": "yelp2018",
-                        "ms": statistics.median(timing.step_seconds) * 1e3})
+                        "ms": statistics.median(timing.step_seconds) * 1e3, "layer": layer})
     return out
 
 
@@ -98,6 +101,7 @@ def main() -> None:
             p.error(f"bad config {c!r}: expected LAYER:SPIN, LAYER omp/workqueue/tbb, SPIN a number, "
                     "'passive' or 'gomp-default'")
     samples: Dict[tuple, List[float]] = {}
+    ran: Dict[tuple, Dict] = {}
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--threads", str(args.threads),
            "--steps", str(args.steps), "--datasets", args.datasets] + (["--root", args.root] if args.root else [])
     for _ in range(args.rounds):
@@ -106,11 +110,13 @@ def main() -> None:
             if run.returncode != 0:
                 sys.exit(f"config {c} failed:\n{run.stderr[-2000:]}")
             for row in json.loads(run.stdout.strip().splitlines()[-1]):
-                samples.setdefault((c, row["workload"], row["dataset"]), []).append(row["ms"])
+                key = (c, row["workload"], row["dataset"])
+                samples.setdefault(key, []).append(row.pop("ms"))
+                ran[key] = {k: row[k] for k in ("layer", "spin", "wait") if k in row}
     for (c, workload, dataset), ms in samples.items():
         row = {"bench": "threading", "dataset": dataset, "impl": "graphssl", "workload": workload, "config": c,
                "metric": "ms_per_step", "value": round(statistics.median(ms), 3), "ms": [round(v, 3) for v in ms],
-               "rounds": args.rounds, "threads": args.threads}
+               "rounds": args.rounds, "threads": args.threads, **ran[(c, workload, dataset)]}
         print(json.dumps(row) if args.json else f"{workload:20s} {c:24s} {row['value']:9.2f} ms  {row['ms']}")
 
 
