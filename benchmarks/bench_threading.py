@@ -11,7 +11,8 @@ each alike) and the median round is reported. Workloads:
 
 A configuration is ``LAYER:SPIN``: LAYER a numba threading layer (``omp``, ``workqueue``,
 ``tbb``), SPIN ``GOMP_SPINCOUNT`` (a number), ``passive`` (``OMP_WAIT_POLICY=PASSIVE``) or
-``gomp-default`` (neither set: GNU OpenMP's own default). Run it once on an idle machine and
+``gomp-default`` (``GOMP_SPINCOUNT=300000``: GNU OpenMP's own count when neither is set; left
+unset, graphssl would set its own default). Run it once on an idle machine and
 once beside another busy process to see both sides of the spin trade-off.
 
 Example:
@@ -65,15 +66,17 @@ def _worker(args) -> List[Dict]:
 
     loop(20)
     import numba
-    layer = numba.threading_layer()  # the layer that ran (numba raises if the asked one is missing)
+    # what ran: the layer (numba raises if the asked one is missing) and the spin settings
+    ran = {"layer": numba.threading_layer(), "spin": os.environ.get("GOMP_SPINCOUNT"),
+           "wait": os.environ.get("OMP_WAIT_POLICY")}
     out.append({"workload": "small_loop", "dataset": "random-3000n-300000e", "ms": min(loop(200) for _ in range(3)),
-                "layer": layer, "spin": os.environ.get("GOMP_SPINCOUNT"), "wait": os.environ.get("OMP_WAIT_POLICY")})
+                **ran})
     if args.root and "yelp2018" in args.datasets:
         from graphssl.rec import load_interactions, time_epochs
         data = load_interactions("yelp2018", root=args.root)
         for model, timing in time_epochs(data, ["lightgcn", "simgcl"], steps=args.steps, rounds=3).items():
             out.append({"workload": f"rec_step_{model}", "dataset": "yelp2018",
-                        "ms": statistics.median(timing.step_seconds) * 1e3, "layer": layer})
+                        "ms": statistics.median(timing.step_seconds) * 1e3, **ran})
     return out
 
 
@@ -112,7 +115,7 @@ def main() -> None:
             for row in json.loads(run.stdout.strip().splitlines()[-1]):
                 key = (c, row["workload"], row["dataset"])
                 samples.setdefault(key, []).append(row.pop("ms"))
-                ran[key] = {k: row[k] for k in ("layer", "spin", "wait") if k in row}
+                ran[key] = {k: row[k] for k in ("layer", "spin", "wait")}
     for (c, workload, dataset), ms in samples.items():
         row = {"bench": "threading", "dataset": dataset, "impl": "graphssl", "workload": workload, "config": c,
                "metric": "ms_per_step", "value": round(statistics.median(ms), 3), "ms": [round(v, 3) for v in ms],

@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from ..sparse.backend import get_backend, row_edge_ids
-from ..sparse.backends.numba_launch import LAUNCH, kernels_usable, launch_threads
+from ..sparse.backends.numba_launch import LAUNCH, kernels_apply, launch_threads
 from ..sparse.host_memory import empty_cpu
 
 __all__ = ["rows_product", "rows_transpose_product"]
@@ -51,8 +51,7 @@ def _scatter_kernel(rowptr, col, val, se, rows, g, out, nchunks):  # pragma: no 
 
 def _cpu_kernel(x: Tensor):
     """The numba scatter kernel where it applies (CPU float32/64), else None."""
-    ok = x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64) and kernels_usable()
-    return _scatter_kernel if ok else None
+    return _scatter_kernel if kernels_apply(x.device, x.dtype) else None
 
 
 def _weights(value: Optional[Tensor], x: Tensor):

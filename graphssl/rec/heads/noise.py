@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ...sparse.backends.numba_launch import LAUNCH, kernels_usable, launch_threads
+from ...sparse.backends.numba_launch import LAUNCH, kernels_apply, launch_threads
 from ...sparse.host_memory import empty_cpu
 from .noise_kernels import perturb_rows
 
@@ -46,8 +46,7 @@ def _noise(pre: Tensor, eps: float, generator: Optional[torch.Generator]) -> Ten
 
 def _cpu_kernel(a: Tensor):
     """The fused numba kernel where it applies (CPU float32/64), else None."""
-    ok = a.device.type == "cpu" and a.dtype in (torch.float32, torch.float64) and kernels_usable()
-    return perturb_rows if ok else None
+    return perturb_rows if kernels_apply(a.device, a.dtype) else None
 
 
 def _run(a: Tensor, b: Optional[Tensor], keep_a: bool, eps: float,

@@ -9,7 +9,8 @@ signature per float dtype: missing edge weights are passed as a one-element arra
 zero strides instead of a separate "unweighted" variant, which keeps compile time (and
 the on-disk cache, ``cache=True``) small.
 
-Threads, scheduling and the launch lock: :mod:`graphssl.sparse.backends.numba_launch`.
+Threading layer, thread count, the launch lock and where the kernels apply:
+:mod:`graphssl.sparse.backends.numba_launch`.
 
 Only float32 / float64 CPU tensors are supported; :meth:`NumbaBackend.supports` says no
 to anything else so the registry falls back to the torch backend.
@@ -29,7 +30,7 @@ from torch import Tensor
 
 from ..backend import Backend
 from ..host_memory import empty_cpu
-from .numba_launch import LAUNCH as _LAUNCH, kernels_usable, launch_threads
+from .numba_launch import LAUNCH as _LAUNCH, kernels_apply, launch_threads
 
 __all__ = ["NumbaBackend"]
 
@@ -53,7 +54,6 @@ _PREFETCH_LINES = 16
 # 244-260 -> 227-238.
 _BLOCK_BYTES = 16 << 20
 _MAX_BLOCKS = 4
-
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -406,7 +406,7 @@ class NumbaBackend(Backend):
     name = "numba"
 
     def supports(self, device: torch.device, dtype: torch.dtype) -> bool:
-        return torch.device(device).type == "cpu" and dtype in (torch.float32, torch.float64) and kernels_usable()
+        return kernels_apply(device, dtype)
 
     def spmm_sum(self, rowptr: Tensor, col: Tensor, value: Optional[Tensor], x: Tensor,
                  cache: Optional[dict] = None) -> Tensor:

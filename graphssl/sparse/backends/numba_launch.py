@@ -8,9 +8,8 @@ launch lock, shared by every kernel (the core backend's and the recommender's).
   ops from 2.15 to 1.09 ms; mini-batch GraphMAE on PubMed and InfoGraph on MUTAG (``graphssl
   pretrain``) ran as fast as before.
 - Fork: GNU OpenMP cannot run in a process forked after its pool started (numba terminates
-  such a child). A child forked after an OpenMP-layer kernel ran therefore reports
-  :func:`kernels_usable` False, and the core's primitives fall back to the torch backend
-  there (a ``DataLoader`` worker that aggregates, for example).
+  such a child). In a child forked after an OpenMP-layer kernel ran, :func:`kernels_apply`
+  is therefore False, and the core's primitives fall back to the torch backend there (a ``DataLoader`` worker that aggregates, for example).
 - Launches hold :data:`LAUNCH` (``workqueue`` must not be entered by two threads at once).
 """
 from __future__ import annotations
@@ -23,7 +22,7 @@ from typing import Optional
 import numba
 import torch
 
-__all__ = ["LAUNCH", "launch_threads", "kernels_usable"]
+__all__ = ["LAUNCH", "launch_threads", "kernels_apply"]
 
 
 def _default_layer() -> str:
@@ -53,10 +52,12 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def kernels_usable() -> bool:
-    """Whether parallel numba kernels can run in this process (False in a child forked after
-    the OpenMP layer started, where they would terminate the process)."""
-    return not _FORKED_AFTER_OMP
+def kernels_apply(device: torch.device, dtype: torch.dtype) -> bool:
+    """Whether graphssl's numba kernels run tensors of ``device`` / ``dtype`` here: CPU float32
+    or float64, in a process where parallel kernels can run (not a child forked after the
+    OpenMP layer started, where they would terminate the process)."""
+    return torch.device(device).type == "cpu" and dtype in (torch.float32, torch.float64) and not _FORKED_AFTER_OMP
+
 
 #: Held while a parallel kernel runs (workqueue is not thread-safe).
 LAUNCH = threading.Lock()
