@@ -2,15 +2,17 @@
 only at import time, so the peers' environments can import it too)."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
 import tempfile
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["GRAPHMAE_STEP", "add_rounds_argument", "merge_rounds", "pyg_graphmae", "random_edges", "run_dgl_worker",
-           "run_rounds"]
+__all__ = ["GRAPHMAE_STEP", "add_rounds_argument", "finished_row", "merge_rounds", "pyg_graphmae", "random_edges",
+           "run_dgl_worker", "run_rounds", "save_row", "settings_digest"]
 
 #: The GraphMAE model every implementation times in bench_core's ``graphmae_step``: the
 #: published Cora setting (2 GAT layers encoding, 1 decoding, PReLU) with ``hidden_dim``
@@ -108,6 +110,31 @@ def with_checkpoint(cfg: Dict, args, method: str, dataset: str, seed: int) -> Di
         return cfg
     path = os.path.join(args.checkpoint_dir, f"{dataset}_{method}_seed{seed}.pt")
     return {**cfg, "train": {**cfg.get("train", {}), "checkpoint": path, "checkpoint_every": args.checkpoint_every}}
+
+
+def settings_digest(settings: Dict[str, Any]) -> str:
+    """A short hash of ``settings`` (JSON-serialisable) for file names under a checkpoint
+    folder: a run whose settings changed never picks up a stale state or row."""
+    return hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def finished_row(path: Optional[str]) -> Optional[Dict[str, Any]]:
+    """The result row a finished run saved with :func:`save_row` at ``path``, if any."""
+    if path is None or not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def save_row(path: Optional[str], rec: Dict[str, Any]) -> None:
+    """Write ``rec`` to ``path`` atomically (a killed run never leaves half a row); no-op for None."""
+    if path is None:
+        return
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(rec, f)
+    os.replace(tmp, path)
 
 
 def resumed_field(cfg: Dict) -> Dict:

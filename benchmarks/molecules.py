@@ -15,6 +15,11 @@ GraphMAE's 73.8 average comes from ZINC-2M pretraining, which is not available o
 Methods are discovered from graphssl.molecules' registry (MOLECULE_PRETRAINERS);
 ``none`` is the no-pretraining baseline. Unknown methods are reported as skipped.
 
+Long runs in pieces: with --state-dir DIR each method's pretrained encoder and each finished
+(dataset, method, seed) fine-tuning row are kept under DIR, in files named with a hash of the
+settings; the same command started again (or another process with the same options and other
+--methods) reuses them ("resumed": "state" / "result") and runs only what is missing.
+
 Prints one JSON object per line with --json (keys bench, dataset, impl, method, metric,
 value, std, seeds, seconds, ...). Examples:
   python benchmarks/molecules.py --datasets bbbp,bace --methods none --seeds 0-2 --epochs 100 --json
@@ -28,14 +33,17 @@ import math
 import os
 import sys
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 
+# bench_common: this folder is on sys.path when run as a script
+from bench_common import finished_row, save_row, settings_digest
 from graphssl.cli import parse_seeds
 from graphssl.devices import default_device, device_argument
 from graphssl.molecules import (OGB_NAMES, finetune, load_molecule_graphs, molecule_metric, pretrain,
                                 pretrainer_names, pretraining_corpus, summarize_results)
+from graphssl.molecules.transfer import FinetuneResult
 
 ALL = [name[len("ogbg-mol"):] for name in OGB_NAMES]  # hiv, bbbp, bace, tox21, toxcast, sider, clintox, muv
 BASELINE = "none"
@@ -70,6 +78,51 @@ def _table(means: Dict[str, Dict[str, Dict[str, float]]], datasets: List[str], m
     return head + "\n".join(rows)
 
 
+def _pretrain_settings(args, datasets: List[str], method: str) -> Dict[str, Any]:
+    """What decides a pretrained encoder: the method, the corpus (its sources, their cap, the
+    fine-tuning sets whose test molecules it leaves out) and the pretraining settings."""
+    return {"method": method, "corpus": args.corpus, "corpus_max_molecules": args.corpus_max_molecules,
+            "excluded_test_of": datasets, "max_molecules": args.max_molecules, "epochs": args.pretrain_epochs,
+            "seed": args.pretrain_seed, "batch_size": args.pretrain_batch_size, "num_layers": args.num_layers,
+            "hidden": args.hidden}
+
+
+def _state_file(args, method: str, digest: str) -> Optional[str]:
+    return os.path.join(args.state_dir, f"molecules_pretrain_{method}_{digest}.pt") if args.state_dir else None
+
+
+def _row_file(args, dataset: str, method: str, seed: int, state_digest: Optional[str]) -> Optional[str]:
+    """Where a finished fine-tuning run's row goes under --state-dir (None without it)."""
+    if not args.state_dir:
+        return None
+    digest = settings_digest({"state": state_digest, "max_molecules": args.max_molecules, "epochs": args.epochs,
+                              "batch_size": args.batch_size, "num_layers": args.num_layers, "hidden": args.hidden})
+    return os.path.join(args.state_dir, f"molecules_{dataset}_{method}_seed{seed}_{digest}.json")
+
+
+def _load_state(path: Optional[str]) -> Optional[Tuple[Dict[str, Any], Dict[str, Any]]]:
+    """``(state_dict, info)`` saved by an earlier run at ``path``, if any."""
+    if path is None or not os.path.isfile(path):
+        return None
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    return saved["state"], saved["info"]
+
+
+def _save_state(path: Optional[str], state: Dict[str, Any], info: Dict[str, Any]) -> None:
+    if path is None:
+        return
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    torch.save({"state": state, "info": info}, path + ".tmp")
+    os.replace(path + ".tmp", path)  # atomic: a killed run never leaves half a state
+
+
+def _result_from_row(rec: Dict[str, Any]) -> FinetuneResult:
+    r = rec["raw"]
+    return FinetuneResult(dataset=rec["dataset"], seed=rec["seed"], metric=r["metric"], best_epoch=rec["best_epoch"],
+                          valid=r["valid"], test=r["test"], final_test=r["final_test"], seconds=rec["seconds"],
+                          pretrained=rec["method"] != BASELINE)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--datasets", default=",".join(ALL), help="comma-separated (default: all 8)")
@@ -93,6 +146,8 @@ def main(argv=None) -> int:
                                                      "~/.cache/graphssl/processed)")
     p.add_argument("--device", type=device_argument, default=default_device(), help="cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    p.add_argument("--state-dir", help="keep pretrained encoders (DIR/molecules_pretrain_<method>_<settings hash>.pt) "
+                                       "and finished fine-tuning rows there, and reuse them when run again")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if args.threads:
@@ -115,6 +170,7 @@ def main(argv=None) -> int:
                    args.json)
     known = set(pretrainer_names())
     states: Dict[str, Any] = {BASELINE: None}
+    state_digests: Dict[str, Optional[str]] = {BASELINE: None}
     corpus = None
     for m in methods:
         if m == BASELINE:
@@ -123,6 +179,14 @@ def main(argv=None) -> int:
             _print({**common, "dataset": "-", "method": m, "status": "skipped",
                     "reason": f"method {m!r} is not registered (known: {', '.join(sorted(known)) or 'none'})"},
                    args.json)
+            continue
+        state_digests[m] = settings_digest(_pretrain_settings(args, list(loaded), m))
+        path = _state_file(args, m, state_digests[m])
+        saved = _load_state(path)
+        if saved is not None:
+            states[m] = saved[0]
+            _print({**common, "dataset": "corpus", "method": m, "metric": "pretrain_seconds", **saved[1],
+                    "resumed": "state"}, args.json)
             continue
         if corpus is None:
             t0 = time.perf_counter()
@@ -136,9 +200,11 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         states[m] = pretrain(m, corpus, epochs=args.pretrain_epochs, seed=args.pretrain_seed, device=args.device,
                              batch_size=args.pretrain_batch_size, progress=progress, encoder_kwargs=encoder_kwargs)
-        _print({**common, "dataset": "corpus", "method": m, "metric": "pretrain_seconds",
-                "value": round(time.perf_counter() - t0, 1), "pretrain_epochs": args.pretrain_epochs,
-                "corpus_size": len(corpus), "seconds": round(time.perf_counter() - t0, 1)}, args.json)
+        secs = round(time.perf_counter() - t0, 1)
+        info = {"value": secs, "pretrain_epochs": args.pretrain_epochs, "corpus_size": len(corpus), "seconds": secs}
+        _save_state(path, states[m], info)
+        _print({**common, "dataset": "corpus", "method": m, "metric": "pretrain_seconds", **info,
+                **({} if path is None else {"resumed": False})}, args.json)
 
     run_methods = [m for m in methods if m in states]
     means: Dict[str, Dict[str, Dict[str, float]]] = {m: {} for m in run_methods}
@@ -146,12 +212,23 @@ def main(argv=None) -> int:
         metric = "test_" + molecule_metric(d)
         for m in run_methods:
             t0 = time.perf_counter()
-            results = finetune(states[m], ds, seeds=seeds, epochs=args.epochs, batch_size=args.batch_size,
-                               encoder_kwargs=encoder_kwargs, device=args.device, progress=progress)
-            for r in results:
-                _print({**common, "dataset": d, "method": m, "metric": metric, "value": _pct(r.test),
-                        "seed": r.seed, "best_epoch": r.best_epoch, "valid": _pct(r.valid),
-                        "final_test": _pct(r.final_test), "seconds": round(r.seconds, 1)}, args.json)
+            results = []
+            for seed in seeds:
+                row_path = _row_file(args, d, m, seed, state_digests[m])
+                rec = finished_row(row_path)
+                if rec is not None:
+                    results.append(_result_from_row(rec))
+                    _print({**{k: v for k, v in rec.items() if k != "raw"}, "resumed": "result"}, args.json)
+                    continue
+                (r,) = finetune(states[m], ds, seeds=[seed], epochs=args.epochs, batch_size=args.batch_size,
+                                encoder_kwargs=encoder_kwargs, device=args.device, progress=progress)
+                results.append(r)
+                rec = {**common, "dataset": d, "method": m, "metric": metric, "value": _pct(r.test),
+                       "seed": r.seed, "best_epoch": r.best_epoch, "valid": _pct(r.valid),
+                       "final_test": _pct(r.final_test), "seconds": round(r.seconds, 1)}
+                save_row(row_path, {**rec, "raw": {"metric": r.metric, "test": r.test, "valid": r.valid,
+                                                   "final_test": r.final_test}})
+                _print({**rec, **({} if row_path is None else {"resumed": False})}, args.json)
             s = summarize_results(results)
             if s["n"]:
                 means[m][d] = {"mean": 100 * s["mean"], "std": 100 * s["std"]}

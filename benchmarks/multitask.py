@@ -27,7 +27,6 @@ rows ("resumed": "result"), goes on from a checkpoint ("resumed": true) and trai
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import statistics
@@ -37,7 +36,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 
-from bench_common import add_checkpoint_arguments  # this folder is on sys.path when run as a script
+# bench_common: this folder is on sys.path when run as a script
+from bench_common import add_checkpoint_arguments, finished_row, save_row, settings_digest
 from graphssl.cli import parse_seeds
 from graphssl.datasets import load_dataset
 from graphssl.devices import default_device, device_argument
@@ -95,27 +95,9 @@ def _run_files(args, name: str, config: str, seed: int) -> Optional[Tuple[str, s
     the names carry a hash of the settings, so a changed setting never resumes a stale run."""
     if not args.checkpoint_dir:
         return None
-    digest = hashlib.sha1(json.dumps(_settings(args), sort_keys=True).encode()).hexdigest()[:10]
+    digest = settings_digest(_settings(args))
     stem = os.path.join(args.checkpoint_dir, f"multitask_{name}_{config}_seed{seed}_{digest}")
     return stem + ".pt", stem + ".json"
-
-
-def _finished(files: Optional[Tuple[str, str]]) -> Optional[Dict[str, Any]]:
-    """The result row a finished run left, if any."""
-    if files is None or not os.path.isfile(files[1]):
-        return None
-    with open(files[1]) as f:
-        return json.load(f)
-
-
-def _save_row(files: Optional[Tuple[str, str]], rec: Dict[str, Any]) -> None:
-    if files is None:
-        return
-    os.makedirs(os.path.dirname(files[1]) or ".", exist_ok=True)
-    tmp = files[1] + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(rec, f)
-    os.replace(tmp, files[1])  # atomic: a killed run never leaves half a row
 
 
 def run_quality(name: str, seeds: List[int], args) -> None:
@@ -128,7 +110,7 @@ def run_quality(name: str, seeds: List[int], args) -> None:
         full_data = NodeInput(ds.graph.to(args.device), ds.x.to(args.device))
         for config, tasks in configs.items():
             files = _run_files(args, name, config, seed)
-            rec = _finished(files)
+            rec = finished_row(files and files[1])
             if rec is not None:
                 rec["resumed"] = "result"
                 for k in COLUMNS:
@@ -154,7 +136,7 @@ def run_quality(name: str, seeds: List[int], args) -> None:
                    "train_seconds": round(train_s, 2), "eval_seconds": round(time.perf_counter() - t1, 2), **resumed}
             if len(tasks) > 1:
                 rec["final_weights"] = {k: round(v, 4) for k, v in method.last_weights.items()}
-            _save_row(files, rec)
+            save_row(files and files[1], rec)
             _print(rec, args.json)
     means = {c: mean_std(v["mean"])[0] for c, v in table.items()}
     for config, cols in table.items():

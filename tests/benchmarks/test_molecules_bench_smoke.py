@@ -41,3 +41,39 @@ def test_molecules_benchmark_json_smoke(data_root, tmp_path):
         assert corpus and corpus[0]["num_excluded"] > 0 and corpus[0]["value"] <= 240 - corpus[0]["num_excluded"]
         assert any(r["method"] == m and r.get("metric") == "pretrain_seconds" for r in rows)
         assert ("bace", m) in means
+
+
+def _run(data_root, tmp_path, *extra):
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "molecules.py"), "--json", "--datasets", "bace",
+           "--methods", "none,attr_masking", "--pretrain-epochs", "1", "--max-molecules", "80", "--corpus", "bace",
+           "--hidden", "16", "--num-layers", "2", "--threads", "1", "--root", str(data_root),
+           "--cache-dir", str(tmp_path / "cache"), "--device", "cpu", "--state-dir", str(tmp_path / "states"), *extra]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+
+
+def test_molecules_benchmark_state_dir_reuses_states_and_rows(data_root, tmp_path):
+    pytest.importorskip("rdkit")
+    first = _run(data_root, tmp_path, "--seeds", "0", "--epochs", "2")
+    (pre,) = [r for r in first if r.get("metric") == "pretrain_seconds"]
+    assert pre["resumed"] is False and pre["corpus_size"] > 0
+    runs = {(r["method"], r["seed"]): r for r in first if r.get("metric") == "test_rocauc"}
+    assert set(runs) == {("none", 0), ("attr_masking", 0)} and all(r["resumed"] is False for r in runs.values())
+
+    again = _run(data_root, tmp_path, "--seeds", "0,1", "--epochs", "2")
+    (pre2,) = [r for r in again if r.get("metric") == "pretrain_seconds"]
+    assert pre2["resumed"] == "state" and pre2["value"] == pre["value"]
+    assert not any(r.get("metric") == "num_molecules" for r in again)  # the corpus was not rebuilt
+    runs2 = {(r["method"], r["seed"]): r for r in again if r.get("metric") == "test_rocauc"}
+    for key, row in runs.items():
+        assert runs2[key]["resumed"] == "result" and runs2[key]["value"] == row["value"]
+    assert runs2[("none", 1)]["resumed"] is False and runs2[("attr_masking", 1)]["resumed"] is False
+    means = {r["method"]: r for r in again if r.get("metric") == "test_rocauc_mean"}
+    assert means["none"]["seeds"] == [0, 1]
+
+    changed = _run(data_root, tmp_path, "--seeds", "0", "--epochs", "3")  # another setting: nothing reused
+    rows = [r for r in changed if r.get("metric") == "test_rocauc"]
+    assert rows and all(r["resumed"] is False for r in rows)
+    assert [r["resumed"] for r in changed if r.get("metric") == "pretrain_seconds"] == ["state"]
