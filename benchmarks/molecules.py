@@ -24,6 +24,7 @@ Prints one JSON object per line with --json (keys bench, dataset, impl, method, 
 value, std, seeds, seconds, ...). Examples:
   python benchmarks/molecules.py --datasets bbbp,bace --methods none --seeds 0-2 --epochs 100 --json
   python benchmarks/molecules.py --methods none,attr_masking --pretrain-epochs 5 --max-molecules 500
+  python benchmarks/molecules.py --methods graphmae --state-dir runs/mol --json    # in pieces, resumable
 """
 from __future__ import annotations
 
