@@ -40,6 +40,7 @@ import torch
 
 # bench_common: this folder is on sys.path when run as a script
 from bench_common import finished_row, save_row, settings_digest
+from graphssl.atomic_save import atomic_torch_save
 from graphssl.cli import parse_seeds
 from graphssl.devices import default_device, device_argument
 from graphssl.molecules import (OGB_NAMES, finetune, load_molecule_graphs, molecule_metric, pretrain,
@@ -107,14 +108,6 @@ def _load_state(path: Optional[str]) -> Optional[Tuple[Dict[str, Any], Dict[str,
         return None
     saved = torch.load(path, map_location="cpu", weights_only=True)
     return saved["state"], saved["info"]
-
-
-def _save_state(path: Optional[str], state: Dict[str, Any], info: Dict[str, Any]) -> None:
-    if path is None:
-        return
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    torch.save({"state": state, "info": info}, path + ".tmp")
-    os.replace(path + ".tmp", path)  # atomic: a killed run never leaves half a state
 
 
 def _result_from_row(rec: Dict[str, Any]) -> FinetuneResult:
@@ -203,7 +196,8 @@ def main(argv=None) -> int:
                              batch_size=args.pretrain_batch_size, progress=progress, encoder_kwargs=encoder_kwargs)
         secs = round(time.perf_counter() - t0, 1)
         info = {"value": secs, "pretrain_epochs": args.pretrain_epochs, "corpus_size": len(corpus), "seconds": secs}
-        _save_state(path, states[m], info)
+        if path is not None:
+            atomic_torch_save({"state": states[m], "info": info}, path)
         _print({**common, "dataset": "corpus", "method": m, "metric": "pretrain_seconds", **info,
                 **({} if path is None else {"resumed": False})}, args.json)
 

@@ -15,6 +15,7 @@ import torch
 from tqdm.auto import tqdm
 
 from . import distributed as dist_utils
+from .atomic_save import atomic_torch_save
 from .checks import check_int, check_positive
 from .optim import OPTIMIZERS, build_optimizer
 from .methods.base import GraphInput, SSLMethod
@@ -183,9 +184,7 @@ class Trainer:
             "history": self.history.__dict__,
             "early_stopping": {"best": self._best_score, "bad": self._bad, "best_state": self._best_state},
         }
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        torch.save(state, tmp)
-        tmp.replace(path)  # atomic: a crash never leaves a half-written checkpoint
+        atomic_torch_save(state, path)
 
     def load(self, path: Union[str, Path]) -> None:
         """Restore a checkpoint written by :meth:`save`.

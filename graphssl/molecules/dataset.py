@@ -9,7 +9,6 @@ that file. ``cache_dir`` defaults to ``$GRAPHSSL_CACHE``, else ``~/.cache/graphs
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 import torch
 from torch import Tensor
 
+from ..atomic_save import atomic_torch_save
 from ..datasets.cards import load_card
 from ..datasets.checksums import file_digest
 from ..datasets.fetch import fetch_files
@@ -301,18 +301,6 @@ def _expand(state: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def _atomic_save(obj: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def load_molecule_graphs(name: str, root: Union[str, os.PathLike, None] = None,
                          cache_dir: Union[str, os.PathLike, None] = None, max_molecules: Optional[int] = None,
                          progress: bool = True, use_cache: bool = True, download: bool = True,
@@ -371,7 +359,7 @@ def load_molecule_graphs(name: str, root: Union[str, os.PathLike, None] = None,
         invalid=[(int(source[i]), s) for i, s in fm.invalid], num_input=len(smiles))
     if cache_file is not None:
         try:
-            _atomic_save(_compact(ds.state()), cache_file)
+            atomic_torch_save(_compact(ds.state()), cache_file)
         except OSError as e:
             warnings.warn(f"could not write the cache {cache_file}: {e}", UserWarning, stacklevel=2)
     _report_invalid(oname, ds.invalid, ds.num_input)

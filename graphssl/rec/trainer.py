@@ -47,6 +47,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from ..atomic_save import atomic_torch_save
 from ..checks import check_int, check_positive
 from ..devices import resolve_device
 from ..optim import build_optimizer
@@ -406,9 +407,7 @@ class RecTrainer:
             "history": dict(self.history.__dict__),
             "early_stopping": {"best": self._best, "bad": self._bad, "best_state": self._best_state},
         }
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        torch.save(state, tmp)
-        tmp.replace(path)
+        atomic_torch_save(state, path)
         return path
 
     def load(self, path: Union[str, Path]) -> None:
