@@ -5,8 +5,10 @@ The score matrix is never built by autograd: rows of anchors are scored in chunk
 enough to stay in cache, and the backward forms each chunk's softmax from the row's
 log-sum-exp. Against many candidates (``[B, N]`` would be 240 MB for a batch against all
 yelp2018 users) only the log-sum-exps are kept and the backward recomputes the scores; an
-in-batch matrix is small, so its softmax is kept. On a 2-core CPU this halves the cost of the
-autograd form for in-batch negatives.
+in-batch matrix is small, so its exponentials are kept. On a 2-core CPU this halves the cost
+of the autograd form for in-batch negatives. Cosine scores at temperatures >= 1/40 skip the
+per-row max (they are bounded), and no pass over the matrix normalises it: each row's
+``1 / sum`` scales the ``[B, d]`` operands of the backward's products instead.
 """
 from __future__ import annotations
 
@@ -27,8 +29,13 @@ _CHUNK_ELEMENTS = 1 << 20
 
 
 # Up to this many scores (16 MB of float32; an in-batch matrix of 2,000 ids is 4M) the
-# forward keeps the softmax for the backward instead of recomputing the scores.
+# forward keeps the exponentials for the backward instead of recomputing the scores.
 _KEEP_ELEMENTS = 1 << 22
+
+# Scores bounded by this in absolute value (cosines over temperatures down to 1/40) are
+# exponentiated without subtracting each row's max: e^40 * 4M candidates stays far inside
+# float32, and e^-40 far above its smallest normal. Skips two passes over the scores.
+_UNSHIFTED_BOUND = 40.0
 
 
 def _chunk_rows(num_candidates: int) -> int:
@@ -36,62 +43,71 @@ def _chunk_rows(num_candidates: int) -> int:
 
 
 class _ScoreLogSumExp(torch.autograd.Function):
-    """``logsumexp_j(a_b . c_j / t)`` per anchor, scored chunk by chunk."""
+    """``logsumexp_j(a_b . c_j / t)`` per anchor, scored chunk by chunk.
+
+    ``bound`` (or None): a known bound on ``|a_b . c_j| / t``; within ``_UNSHIFTED_BOUND`` the
+    per-row max is not needed. Kept exponentials are left unnormalised: the backward applies
+    each row's ``1 / sum`` to the ``[B, d]`` operands instead of the ``[B, N]`` matrix.
+    """
 
     @staticmethod
-    def forward(ctx, anchor: Tensor, candidates: Tensor, temperature: float) -> Tensor:
+    def forward(ctx, anchor: Tensor, candidates: Tensor, temperature: float, bound: Optional[float]) -> Tensor:
         inv = 1.0 / temperature
         scaled = candidates * inv
         rows = _chunk_rows(candidates.size(0))
         lse = torch.empty(anchor.size(0), dtype=anchor.dtype, device=anchor.device)
         keep = anchor.size(0) * candidates.size(0) <= _KEEP_ELEMENTS and \
             (anchor.requires_grad or candidates.requires_grad)
-        soft = torch.empty(anchor.size(0), candidates.size(0), dtype=anchor.dtype, device=anchor.device) \
+        unshifted = bound is not None and bound <= _UNSHIFTED_BOUND and \
+            anchor.dtype in (torch.float32, torch.float64)
+        exps = torch.empty(anchor.size(0), candidates.size(0), dtype=anchor.dtype, device=anchor.device) \
             if keep else None
+        row_scale = torch.empty_like(lse) if keep else None
         for s in range(0, anchor.size(0), rows):
-            scores = anchor[s:s + rows] @ scaled.t()
-            if keep:  # one exp serves the log-sum-exp and the kept softmax
-                top = scores.amax(dim=1, keepdim=True).nan_to_num_(0.0, 0.0, 0.0)
-                e = torch.sub(scores, top, out=soft[s:s + rows]).exp_()
-                total = e.sum(dim=1, keepdim=True)
-                e.div_(total)
-                lse[s:s + rows] = total.log_().add_(top).squeeze(1)
+            a = anchor[s:s + rows]
+            if not keep:
+                lse[s:s + rows] = torch.logsumexp(a @ scaled.t(), dim=1)
+                continue
+            # one exp serves the log-sum-exp and the kept (unnormalised) softmax
+            e = exps[s:s + rows]
+            if unshifted:
+                torch.mm(a, scaled.t(), out=e).exp_()
+                top = None
             else:
-                lse[s:s + rows] = torch.logsumexp(scores, dim=1)
-        ctx.save_for_backward(anchor, candidates, lse, soft)
+                scores = a @ scaled.t()
+                top = scores.amax(dim=1).nan_to_num_(0.0, 0.0, 0.0)
+                torch.sub(scores, top[:, None], out=e).exp_()
+            total = e.sum(dim=1)
+            torch.reciprocal(total, out=row_scale[s:s + rows])
+            out = total.log_()
+            lse[s:s + rows] = out if top is None else out.add_(top)
+        ctx.save_for_backward(anchor, candidates, lse, exps, row_scale)
         ctx.inv = inv
         return lse
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad: Tensor):
-        anchor, candidates, lse, soft = ctx.saved_tensors
+        anchor, candidates, lse, exps, row_scale = ctx.saved_tensors
         inv = ctx.inv
         scaled = candidates * inv
         w = grad.reshape(-1).to(anchor.dtype)
+        # softmax row b = exps[b] * row_scale[b] (kept) or exp(scores[b] - lse[b]); the
+        # gradient's weight and the row scale go onto the [rows, d] operands
+        factor = w * row_scale if exps is not None else w
         need_a, need_c = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         grad_a = torch.empty_like(anchor) if need_a else None
         grad_c = torch.zeros_like(candidates) if need_c else None
         rows = _chunk_rows(candidates.size(0))
-        # a mean or sum reduction gives every anchor the same weight: scale the products
-        # instead of the kept softmax
-        same = soft is not None and w.numel() > 0 and bool((w == w[0]).all())
-        w0 = float(w[0]) if same else 1.0
-        right = scaled.mul_(w0) if same else scaled
         for s in range(0, anchor.size(0), rows):
-            a = anchor[s:s + rows]
-            # the chunk's softmax over candidates (kept, or recomputed), weighted by the gradient
-            if same:
-                p = soft[s:s + rows]
-            elif soft is not None:
-                p = soft[s:s + rows] * w[s:s + rows, None]
-            else:
-                p = (a @ scaled.t()).sub_(lse[s:s + rows, None]).exp_().mul_(w[s:s + rows, None])
+            a, f = anchor[s:s + rows], factor[s:s + rows, None]
+            e = exps[s:s + rows] if exps is not None else \
+                (a @ scaled.t()).sub_(lse[s:s + rows, None]).exp_()
             if need_a:
-                torch.mm(p, right, out=grad_a[s:s + rows])
+                torch.mm(e, scaled, out=grad_a[s:s + rows]).mul_(f)
             if need_c:
-                grad_c.addmm_(p.t(), a, alpha=inv * w0)
-        return grad_a, grad_c, None
+                grad_c.addmm_(e.t(), a * f, alpha=inv)
+        return grad_a, grad_c, None, None
 
 
 def score_logsumexp(anchor: Tensor, candidates: Tensor, temperature: float) -> Tensor:
@@ -112,7 +128,7 @@ def score_logsumexp(anchor: Tensor, candidates: Tensor, temperature: float) -> T
                          f"and {tuple(candidates.shape)}")
     if candidates.dtype != anchor.dtype:
         candidates = candidates.to(anchor.dtype)
-    return _ScoreLogSumExp.apply(anchor, candidates, float(temperature))
+    return _ScoreLogSumExp.apply(anchor, candidates, float(temperature), None)
 
 
 def info_nce(anchor: Tensor, positive: Optional[Tensor], temperature: float,
@@ -152,8 +168,7 @@ def info_nce(anchor: Tensor, positive: Optional[Tensor], temperature: float,
         if not isinstance(positive, Tensor) or positive.shape != anchor.shape:
             raise ValueError(f"positive must have the anchor's shape {tuple(anchor.shape)}, got "
                              f"{tuple(positive.shape) if isinstance(positive, Tensor) else type(positive).__name__}")
-        candidates = positive
-        pos_index = torch.arange(anchor.size(0), device=anchor.device)
+        candidates, pos_index = positive, None
     else:
         if candidates.dim() != 2 or candidates.size(1) != anchor.size(1):
             raise ValueError(f"candidates must be [N, {anchor.size(1)}], got {tuple(candidates.shape)}")
@@ -165,9 +180,12 @@ def info_nce(anchor: Tensor, positive: Optional[Tensor], temperature: float,
         anchor, candidates = F.normalize(anchor, dim=-1), F.normalize(candidates, dim=-1)
     if candidates.dtype != anchor.dtype:
         candidates = candidates.to(anchor.dtype)
-    pos_index = pos_index.reshape(-1).long()
-    pos = (anchor * candidates.index_select(0, pos_index)).sum(1) / temperature
-    loss = score_logsumexp(anchor, candidates, temperature) - pos
+    # in-batch positives are the candidates themselves, row for row: no gather (and no scatter back)
+    aligned = candidates if pos_index is None else candidates.index_select(0, pos_index.reshape(-1).long())
+    pos = (anchor * aligned).sum(1) / temperature
+    # unit rows score cosines: |score| <= 1 / t (up to rounding)
+    bound = 1.0 / float(temperature) if normalize else None
+    loss = _ScoreLogSumExp.apply(anchor, candidates, float(temperature), bound) - pos
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":

@@ -67,3 +67,21 @@ def test_score_logsumexp_matches_dense_and_checks_shapes(monkeypatch):
         score_logsumexp(a, c[:, :3], 0.5)
     with pytest.raises(ValueError, match="temperature"):
         score_logsumexp(a, c, 0.0)
+
+
+@pytest.mark.parametrize("temperature", [1.0, 1 / 40, 1 / 41, 0.005])
+def test_info_nce_float32_at_low_temperatures(temperature, monkeypatch):
+    # at 1/t <= 40 cosine scores are exponentiated without the row max; below that the max
+    # is subtracted: both must agree with a float64 dense reference, with no inf or nan
+    monkeypatch.setattr(contrast, "_CHUNK_ELEMENTS", 500)
+    g = torch.Generator().manual_seed(2)
+    a64 = torch.randn(60, 6, generator=g, dtype=torch.float64)
+    c64 = a64 + 0.3 * torch.randn(60, 6, generator=g, dtype=torch.float64)
+    a, c = a64.float().requires_grad_(), c64.float().requires_grad_()
+    got = info_nce(a, c, temperature)
+    ref = _dense(a64.requires_grad_(), c64.requires_grad_(), temperature)
+    assert torch.isfinite(got)
+    torch.testing.assert_close(got.double(), ref, rtol=1e-4, atol=1e-4)
+    for x, y in zip(torch.autograd.grad(got, (a, c)), torch.autograd.grad(ref, (a64, c64))):
+        assert torch.isfinite(x).all()
+        torch.testing.assert_close(x.double(), y, rtol=1e-3, atol=1e-4)
