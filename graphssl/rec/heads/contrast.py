@@ -63,10 +63,13 @@ class _ScoreLogSumExp(torch.autograd.Function):
         exps = torch.empty(anchor.size(0), candidates.size(0), dtype=anchor.dtype, device=anchor.device) \
             if keep else None
         row_scale = torch.empty_like(lse) if keep else None
+        buf = None if keep or not unshifted else \
+            torch.empty(min(rows, anchor.size(0)), candidates.size(0), dtype=anchor.dtype, device=anchor.device)
         for s in range(0, anchor.size(0), rows):
             a = anchor[s:s + rows]
             if not keep:
-                lse[s:s + rows] = torch.logsumexp(a @ scaled.t(), dim=1)
+                lse[s:s + rows] = torch.logsumexp(a @ scaled.t(), dim=1) if buf is None else \
+                    torch.mm(a, scaled.t(), out=buf[:a.size(0)]).exp_().sum(dim=1).log_()
                 continue
             # one exp serves the log-sum-exp and the kept (unnormalised) softmax
             e = exps[s:s + rows]
