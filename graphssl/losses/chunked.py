@@ -38,13 +38,18 @@ def default_chunk_size(num_cols: int) -> int:
     return max(1, _BLOCK_ELEMENTS // max(num_cols, 1))
 
 
-def _block(a: Tensor, b: Tensor, start: int, stop: int, inv_tau: float,
+# Scores bounded by this in absolute value are exponentiated as they are (no running max):
+# e^40 times millions of entries stays far inside float32, e^-40 far above its smallest
+# normal. Cosine similarities at temperatures >= 1/40 qualify.
+_UNSHIFTED_BOUND = 40.0
+
+
+def _block(a: Tensor, b: Tensor, start: int, stop: int,
            ex_anchor: Optional[Tensor], ex_sample: Optional[Tensor], ex_lo: int, ex_hi: int,
            diag: bool) -> Tensor:
-    """Rows ``start:stop`` of ``S`` with the excluded entries set to ``-inf``."""
+    """Rows ``start:stop`` of ``a @ b.T`` (``a`` already scaled by ``1 / tau``) with the
+    excluded entries set to ``-inf``."""
     s = torch.mm(a[start:stop], b.t())
-    if inv_tau != 1.0:
-        s.mul_(inv_tau)
     if diag:
         s.diagonal(start).fill_(-math.inf)
     if ex_anchor is not None and ex_hi > ex_lo:
@@ -57,24 +62,42 @@ def _finite_or_zero(x: Tensor) -> Tensor:
     return torch.where(torch.isfinite(x), x, torch.zeros((), dtype=x.dtype, device=x.device))
 
 
+def _unshifted(a: Tensor, b: Tensor, inv_tau: float, mode: str) -> bool:
+    """Whether ``|S_ij| <= _UNSHIFTED_BOUND`` for every entry (Cauchy-Schwarz on the largest
+    row norms), so the log-sum-exps need no max."""
+    if mode != "logsumexp" or a.dtype not in (torch.float32, torch.float64) or not a.numel() or not b.numel():
+        return False
+    bound = float(torch.linalg.vector_norm(a, dim=1).amax()) * float(torch.linalg.vector_norm(b, dim=1).amax())
+    return bound * inv_tau <= _UNSHIFTED_BOUND  # False for nan
+
+
 class _ChunkedReduce(torch.autograd.Function):
     """Forward: reductions over rows and/or columns of ``S``; backward: recompute each
     block and push ``dL/dS`` (a softmax or sigmoid weighting, never stored whole) into
-    ``dL/da`` and ``dL/db``."""
+    ``dL/da`` and ``dL/db``. Bounded scores (see :func:`_unshifted`) take one ``exp`` per
+    block and no max, forward and backward."""
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor, inv_tau: float, mode: str, chunk: int,
                 ex_anchor: Optional[Tensor], ex_sample: Optional[Tensor], ex_bounds: Optional[List[int]],
                 diag: bool, want_rows: bool, want_cols: bool) -> Tuple[Tensor, Tensor]:
         n_a, n_b = a.size(0), b.size(0)
+        plain = _unshifted(a, b, inv_tau, mode)
+        a_s = a * inv_tau if inv_tau != 1.0 else a
         rows = a.new_empty(n_a if want_rows else 0)
         col_acc = a.new_zeros(n_b if want_cols else 0)
-        col_max = a.new_full((n_b if want_cols and mode == "logsumexp" else 0,), -math.inf)
+        col_max = a.new_full((n_b if want_cols and mode == "logsumexp" and not plain else 0,), -math.inf)
         for k, start in enumerate(range(0, n_a, chunk)):
             stop = min(start + chunk, n_a)
             lo, hi = (ex_bounds[k], ex_bounds[k + 1]) if ex_bounds is not None else (0, 0)
-            s = _block(a, b, start, stop, inv_tau, ex_anchor, ex_sample, lo, hi, diag)
-            if mode == "logsumexp":
+            s = _block(a_s, b, start, stop, ex_anchor, ex_sample, lo, hi, diag)
+            if plain:  # sums of exp(S): logs taken at the end
+                e = s.exp_()
+                if want_rows:
+                    torch.sum(e, 1, out=rows[start:stop])
+                if want_cols:
+                    col_acc.add_(e.sum(0))
+            elif mode == "logsumexp":
                 if want_rows:
                     rows[start:stop] = torch.logsumexp(s, 1)
                 if want_cols:
@@ -90,11 +113,14 @@ class _ChunkedReduce(torch.autograd.Function):
                     rows[start:stop] = sp.sum(1)
                 if want_cols:
                     col_acc.add_(sp.sum(0))
-        if want_cols and mode == "logsumexp":
+        if plain:
+            rows.log_()
+            cols = col_acc.log_()
+        elif want_cols and mode == "logsumexp":
             cols = col_acc.log_().add_(_finite_or_zero(col_max))
         else:
             cols = col_acc
-        ctx.setup = (inv_tau, mode, chunk, ex_bounds, diag)
+        ctx.setup = (inv_tau, mode, chunk, ex_bounds, diag, plain)
         ctx.save_for_backward(a, b, rows, cols, ex_anchor, ex_sample)
         ctx.set_materialize_grads(False)
         return rows, cols
@@ -103,7 +129,7 @@ class _ChunkedReduce(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, g_rows: Optional[Tensor], g_cols: Optional[Tensor]):
         a, b, rows, cols, ex_anchor, ex_sample = ctx.saved_tensors
-        inv_tau, mode, chunk, ex_bounds, diag = ctx.setup
+        inv_tau, mode, chunk, ex_bounds, diag, plain = ctx.setup
         need_a, need_b = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         if g_rows is not None and g_rows.numel() == 0:
             g_rows = None
@@ -113,15 +139,27 @@ class _ChunkedReduce(torch.autograd.Function):
         grad_b = torch.zeros_like(b) if need_b else None
         if (g_rows is None and g_cols is None) or not (need_a or need_b):
             return (grad_a, grad_b) + (None,) * 9
+        a_s = a * inv_tau if inv_tau != 1.0 else a
         if mode == "logsumexp":
             r_safe = _finite_or_zero(rows) if g_rows is not None else None
             c_safe = _finite_or_zero(cols)[None, :] if g_cols is not None else None
             g_cols_row = g_cols[None, :] if g_cols is not None else None
+            if plain:  # softmax = exp(S) / exp(lse): the 1 / exp(lse) goes with the gradient
+                r_fac = g_rows * torch.exp(-r_safe) if g_rows is not None else None
+                c_fac = g_cols_row * torch.exp(-c_safe) if g_cols is not None else None
         for k, start in enumerate(range(0, a.size(0), chunk)):
             stop = min(start + chunk, a.size(0))
             lo, hi = (ex_bounds[k], ex_bounds[k + 1]) if ex_bounds is not None else (0, 0)
-            s = _block(a, b, start, stop, inv_tau, ex_anchor, ex_sample, lo, hi, diag)
-            if mode == "logsumexp":
+            s = _block(a_s, b, start, stop, ex_anchor, ex_sample, lo, hi, diag)
+            if plain:
+                e = s.exp_()
+                if r_fac is None:
+                    w = e.mul_(c_fac)
+                elif c_fac is None:
+                    w = e.mul_(r_fac[start:stop, None])
+                else:
+                    w = torch.mul(e, r_fac[start:stop, None]).addcmul_(e, c_fac)
+            elif mode == "logsumexp":
                 # d logsumexp_i / d S_ij = softmax_j(S_i.) = exp(S_ij - lse_i); masked
                 # entries are -inf, so their weight is exactly 0.
                 w = None
@@ -135,12 +173,13 @@ class _ChunkedReduce(torch.autograd.Function):
                 if g_cols is not None:
                     g = g + g_cols[None, :]
                 w = torch.sigmoid_(s).mul_(g)
-            if inv_tau != 1.0:
-                w.mul_(inv_tau)
+            # dS/da = b / tau, dS/db = a / tau
             if need_a:
-                torch.mm(w, b, out=grad_a[start:stop])
+                out = torch.mm(w, b, out=grad_a[start:stop])
+                if inv_tau != 1.0:
+                    out.mul_(inv_tau)
             if need_b:
-                grad_b.addmm_(w.t(), a[start:stop])
+                grad_b.addmm_(w.t(), a[start:stop], alpha=inv_tau)
         return (grad_a, grad_b) + (None,) * 9
 
 

@@ -118,3 +118,48 @@ def test_bad_shapes():
         chunked_similarity(torch.ones(5, 3, dtype=torch.long), torch.randn(4, 3))
     with pytest.raises(ValueError, match="dtypes"):
         chunked_similarity(torch.randn(5, 3), torch.randn(4, 3, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("bound", [0.0, 1e9])  # 0: every block shifted by its max; 1e9: never
+@pytest.mark.parametrize("chunk", [1, 5, 100])
+def test_shifted_and_unshifted_log_sum_exps_agree_with_dense(bound, chunk, monkeypatch):
+    import graphssl.losses.chunked as chunked
+    monkeypatch.setattr(chunked, "_UNSHIFTED_BOUND", bound)
+    a, b = _inputs(n_a=11, n_b=11)
+    mask = torch.eye(11, dtype=torch.bool)
+    mask[3, :] = True  # a fully excluded row
+    ex = torch.nonzero(mask & ~torch.eye(11, dtype=torch.bool)).t()
+    for want_cols in (False, True):
+        out = chunked_similarity(a, b, tau=0.6, exclude=ex, exclude_diagonal=True, return_columns=want_cols,
+                                 chunk_size=chunk)
+        rows, cols = out if want_cols else (out, None)
+        w_r = torch.randn(11, dtype=a.dtype)
+        loss = (rows[[i for i in range(11) if i != 3]] * w_r[:10]).sum()
+        ref_rows = _dense(a, b, 0.6, "logsumexp", mask, cols=False)
+        ref = (ref_rows[[i for i in range(11) if i != 3]] * w_r[:10]).sum()
+        if want_cols:
+            loss = loss + cols.sum()
+            ref = ref + _dense(a, b, 0.6, "logsumexp", mask, cols=True).sum()
+        assert rows[3] == float("-inf")
+        torch.testing.assert_close(loss, ref)
+        for x, y in zip(torch.autograd.grad(loss, (a, b)), torch.autograd.grad(ref, (a, b))):
+            torch.testing.assert_close(x, y)
+
+
+@pytest.mark.parametrize("tau", [1.0, 1 / 40, 1 / 41, 0.005])
+def test_unit_rows_in_float32_at_low_temperatures(tau):
+    # unit rows at 1/tau <= 40 skip the max; below that they do not: no inf or nan either way
+    gen = torch.Generator().manual_seed(3)
+    a64 = torch.nn.functional.normalize(torch.randn(30, 5, generator=gen, dtype=torch.float64), dim=1)
+    b64 = torch.nn.functional.normalize(a64 + 0.2 * torch.randn(30, 5, generator=gen, dtype=torch.float64), dim=1)
+    a, b = a64.float().requires_grad_(), b64.float().requires_grad_()
+    rows, cols = chunked_similarity(a, b, tau=tau, return_columns=True, chunk_size=7)
+    loss = rows.mean() + cols.mean()
+    a64.requires_grad_(), b64.requires_grad_()
+    ref = _dense(a64, b64, tau, "logsumexp", None, cols=False).mean() + \
+        _dense(a64, b64, tau, "logsumexp", None, cols=True).mean()
+    assert torch.isfinite(loss)
+    torch.testing.assert_close(loss.double(), ref, rtol=1e-4, atol=1e-3)
+    for x, y in zip(torch.autograd.grad(loss, (a, b)), torch.autograd.grad(ref, (a64, b64))):
+        assert torch.isfinite(x).all()
+        torch.testing.assert_close(x.double(), y, rtol=1e-3, atol=1e-4)
