@@ -38,10 +38,10 @@ def default_chunk_size(num_cols: int) -> int:
     return max(1, _BLOCK_ELEMENTS // max(num_cols, 1))
 
 
-# Scores bounded by this in absolute value are exponentiated as they are (no running max):
-# e^40 times millions of entries stays far inside float32, e^-40 far above its smallest
-# normal. Cosine similarities at temperatures >= 1/40 qualify.
-_UNSHIFTED_BOUND = 40.0
+#: Scores bounded by this in absolute value are exponentiated as they are, with no max
+#: subtracted: e^40 times millions of entries stays far inside float32, e^-40 far above its
+#: smallest normal. Cosine similarities at temperatures >= 1/40 qualify.
+UNSHIFTED_BOUND = 40.0
 
 
 def _block(a: Tensor, b: Tensor, start: int, stop: int,
@@ -63,12 +63,12 @@ def _finite_or_zero(x: Tensor) -> Tensor:
 
 
 def _unshifted(a: Tensor, b: Tensor, inv_tau: float, mode: str) -> bool:
-    """Whether ``|S_ij| <= _UNSHIFTED_BOUND`` for every entry (Cauchy-Schwarz on the largest
+    """Whether ``|S_ij| <= UNSHIFTED_BOUND`` for every entry (Cauchy-Schwarz on the largest
     row norms), so the log-sum-exps need no max."""
     if mode != "logsumexp" or a.dtype not in (torch.float32, torch.float64) or not a.numel() or not b.numel():
         return False
     bound = float(torch.linalg.vector_norm(a, dim=1).amax()) * float(torch.linalg.vector_norm(b, dim=1).amax())
-    return bound * inv_tau <= _UNSHIFTED_BOUND  # False for nan
+    return bound * inv_tau <= UNSHIFTED_BOUND  # False for nan
 
 
 class _ChunkedReduce(torch.autograd.Function):

@@ -19,6 +19,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from ...losses.chunked import UNSHIFTED_BOUND
+
 __all__ = ["info_nce", "score_logsumexp", "REDUCTIONS"]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -32,10 +34,6 @@ _CHUNK_ELEMENTS = 1 << 20
 # forward keeps the exponentials for the backward instead of recomputing the scores.
 _KEEP_ELEMENTS = 1 << 22
 
-# Scores bounded by this in absolute value (cosines over temperatures down to 1/40) are
-# exponentiated without subtracting each row's max: e^40 * 4M candidates stays far inside
-# float32, and e^-40 far above its smallest normal. Skips two passes over the scores.
-_UNSHIFTED_BOUND = 40.0
 
 
 def _chunk_rows(num_candidates: int) -> int:
@@ -45,9 +43,10 @@ def _chunk_rows(num_candidates: int) -> int:
 class _ScoreLogSumExp(torch.autograd.Function):
     """``logsumexp_j(a_b . c_j / t)`` per anchor, scored chunk by chunk.
 
-    ``bound`` (or None): a known bound on ``|a_b . c_j| / t``; within ``_UNSHIFTED_BOUND`` the
-    per-row max is not needed. Kept exponentials are left unnormalised: the backward applies
-    each row's ``1 / sum`` to the ``[B, d]`` operands instead of the ``[B, N]`` matrix.
+    ``bound`` (or None): a known bound on ``|a_b . c_j| / t``; within
+    :data:`graphssl.losses.chunked.UNSHIFTED_BOUND` the per-row max is not needed. Kept
+    exponentials are left unnormalised: the backward applies each row's ``1 / sum`` to the
+    ``[B, d]`` operands instead of the ``[B, N]`` matrix.
     """
 
     @staticmethod
@@ -58,7 +57,7 @@ class _ScoreLogSumExp(torch.autograd.Function):
         lse = torch.empty(anchor.size(0), dtype=anchor.dtype, device=anchor.device)
         keep = anchor.size(0) * candidates.size(0) <= _KEEP_ELEMENTS and \
             (anchor.requires_grad or candidates.requires_grad)
-        unshifted = bound is not None and bound <= _UNSHIFTED_BOUND and \
+        unshifted = bound is not None and bound <= UNSHIFTED_BOUND and \
             anchor.dtype in (torch.float32, torch.float64)
         exps = torch.empty(anchor.size(0), candidates.size(0), dtype=anchor.dtype, device=anchor.device) \
             if keep else None
