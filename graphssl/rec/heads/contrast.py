@@ -35,7 +35,6 @@ _CHUNK_ELEMENTS = 1 << 20
 _KEEP_ELEMENTS = 1 << 22
 
 
-
 def _chunk_rows(num_candidates: int) -> int:
     return max(32, _CHUNK_ELEMENTS // max(num_candidates, 1))
 
