@@ -62,10 +62,10 @@ def _finite_or_zero(x: Tensor) -> Tensor:
     return torch.where(torch.isfinite(x), x, torch.zeros((), dtype=x.dtype, device=x.device))
 
 
-def _unshifted(a: Tensor, b: Tensor, inv_tau: float, mode: str) -> bool:
-    """Whether ``|S_ij| <= UNSHIFTED_BOUND`` for every entry (Cauchy-Schwarz on the largest
-    row norms), so the log-sum-exps need no max."""
-    if mode != "logsumexp" or a.dtype not in (torch.float32, torch.float64) or not a.numel() or not b.numel():
+def scores_bounded(a: Tensor, b: Tensor, inv_tau: float) -> bool:
+    """Whether every score ``a_i . b_j * inv_tau`` lies within ``UNSHIFTED_BOUND`` (Cauchy-Schwarz
+    on the largest row norms) in float32/64, so its log-sum-exps need no max subtracted."""
+    if a.dtype not in (torch.float32, torch.float64) or not a.numel() or not b.numel():
         return False
     bound = float(torch.linalg.vector_norm(a, dim=1).amax()) * float(torch.linalg.vector_norm(b, dim=1).amax())
     return bound * inv_tau <= UNSHIFTED_BOUND  # False for nan
@@ -74,7 +74,7 @@ def _unshifted(a: Tensor, b: Tensor, inv_tau: float, mode: str) -> bool:
 class _ChunkedReduce(torch.autograd.Function):
     """Forward: reductions over rows and/or columns of ``S``; backward: recompute each
     block and push ``dL/dS`` (a softmax or sigmoid weighting, never stored whole) into
-    ``dL/da`` and ``dL/db``. Bounded scores (see :func:`_unshifted`) take one ``exp`` per
+    ``dL/da`` and ``dL/db``. Bounded scores (see :func:`scores_bounded`) take one ``exp`` per
     block and no max, forward and backward."""
 
     @staticmethod
@@ -82,7 +82,7 @@ class _ChunkedReduce(torch.autograd.Function):
                 ex_anchor: Optional[Tensor], ex_sample: Optional[Tensor], ex_bounds: Optional[List[int]],
                 diag: bool, want_rows: bool, want_cols: bool) -> Tuple[Tensor, Tensor]:
         n_a, n_b = a.size(0), b.size(0)
-        plain = _unshifted(a, b, inv_tau, mode)
+        plain = mode == "logsumexp" and scores_bounded(a, b, inv_tau)
         a_s = a * inv_tau if inv_tau != 1.0 else a
         rows = a.new_empty(n_a if want_rows else 0)
         col_acc = a.new_zeros(n_b if want_cols else 0)

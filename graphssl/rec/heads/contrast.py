@@ -6,9 +6,10 @@ enough to stay in cache, and the backward forms each chunk's softmax from the ro
 log-sum-exp. Against many candidates (``[B, N]`` would be 240 MB for a batch against all
 yelp2018 users) only the log-sum-exps are kept and the backward recomputes the scores; an
 in-batch matrix is small, so its exponentials are kept. On a 2-core CPU this halves the cost
-of the autograd form for in-batch negatives. Cosine scores at temperatures >= 1/40 skip the
-per-row max (they are bounded), and no pass over the matrix normalises it: each row's
-``1 / sum`` scales the ``[B, d]`` operands of the backward's products instead.
+of the autograd form for in-batch negatives. Scores that Cauchy-Schwarz bounds (cosines at
+temperatures >= 1/40; :func:`graphssl.losses.chunked.scores_bounded`) skip the per-row max,
+and no pass over the matrix normalises it: each row's ``1 / sum`` scales the ``[B, d]``
+operands of the backward's products instead.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from ...losses.chunked import UNSHIFTED_BOUND
+from ...losses.chunked import scores_bounded
 
 __all__ = ["info_nce", "score_logsumexp", "REDUCTIONS"]
 
@@ -42,22 +43,20 @@ def _chunk_rows(num_candidates: int) -> int:
 class _ScoreLogSumExp(torch.autograd.Function):
     """``logsumexp_j(a_b . c_j / t)`` per anchor, scored chunk by chunk.
 
-    ``bound`` (or None): a known bound on ``|a_b . c_j| / t``; within
-    :data:`graphssl.losses.chunked.UNSHIFTED_BOUND` the per-row max is not needed. Kept
+    Bounded scores (:func:`~graphssl.losses.chunked.scores_bounded`) need no per-row max. Kept
     exponentials are left unnormalised: the backward applies each row's ``1 / sum`` to the
     ``[B, d]`` operands instead of the ``[B, N]`` matrix.
     """
 
     @staticmethod
-    def forward(ctx, anchor: Tensor, candidates: Tensor, temperature: float, bound: Optional[float]) -> Tensor:
+    def forward(ctx, anchor: Tensor, candidates: Tensor, temperature: float) -> Tensor:
         inv = 1.0 / temperature
         scaled = candidates * inv
         rows = _chunk_rows(candidates.size(0))
         lse = torch.empty(anchor.size(0), dtype=anchor.dtype, device=anchor.device)
         keep = anchor.size(0) * candidates.size(0) <= _KEEP_ELEMENTS and \
             (anchor.requires_grad or candidates.requires_grad)
-        unshifted = bound is not None and bound <= UNSHIFTED_BOUND and \
-            anchor.dtype in (torch.float32, torch.float64)
+        unshifted = scores_bounded(anchor, candidates, inv)
         exps = torch.empty(anchor.size(0), candidates.size(0), dtype=anchor.dtype, device=anchor.device) \
             if keep else None
         row_scale = torch.empty_like(lse) if keep else None
@@ -108,7 +107,7 @@ class _ScoreLogSumExp(torch.autograd.Function):
                 torch.mm(e, scaled, out=grad_a[s:s + rows]).mul_(f)
             if need_c:
                 grad_c.addmm_(e.t(), a * f, alpha=inv)
-        return grad_a, grad_c, None, None
+        return grad_a, grad_c, None
 
 
 def score_logsumexp(anchor: Tensor, candidates: Tensor, temperature: float) -> Tensor:
@@ -129,7 +128,7 @@ def score_logsumexp(anchor: Tensor, candidates: Tensor, temperature: float) -> T
                          f"and {tuple(candidates.shape)}")
     if candidates.dtype != anchor.dtype:
         candidates = candidates.to(anchor.dtype)
-    return _ScoreLogSumExp.apply(anchor, candidates, float(temperature), None)
+    return _ScoreLogSumExp.apply(anchor, candidates, float(temperature))
 
 
 def info_nce(anchor: Tensor, positive: Optional[Tensor], temperature: float,
@@ -184,9 +183,7 @@ def info_nce(anchor: Tensor, positive: Optional[Tensor], temperature: float,
     # in-batch positives are the candidates themselves, row for row: no gather (and no scatter back)
     aligned = candidates if pos_index is None else candidates.index_select(0, pos_index.reshape(-1).long())
     pos = (anchor * aligned).sum(1) / temperature
-    # unit rows score cosines: |score| <= 1 / t (up to rounding)
-    bound = 1.0 / float(temperature) if normalize else None
-    loss = _ScoreLogSumExp.apply(anchor, candidates, float(temperature), bound) - pos
+    loss = _ScoreLogSumExp.apply(anchor, candidates, float(temperature)) - pos
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":
