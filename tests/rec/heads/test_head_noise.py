@@ -29,9 +29,10 @@ def test_fused_noise_matches_the_reference_distribution():
     # |noise_j| = eps * u_j / ||u||: compare moments of the coordinate magnitudes
     for stat in (lambda t: t.mean(), lambda t: t.std(), lambda t: t.max(), lambda t: (t ** 2).sum(1).mean()):
         assert float(stat(fast)) == pytest.approx(float(stat(ref)), rel=0.02)
-    # coordinates are uncorrelated across rows and columns (no counter artefacts)
-    c = torch.corrcoef(torch.stack([fast[:, 0], fast[:, 1], fast[:, 31]]))
-    assert float((c - torch.eye(3)).abs().max()) < 0.05
+    # coordinates are uncorrelated across rows and columns (no counter artefacts; columns 0
+    # and 16 are the high and middle bits of one hash)
+    c = torch.corrcoef(torch.stack([fast[:, 0], fast[:, 1], fast[:, 16], fast[:, 31]]))
+    assert float((c - torch.eye(4)).abs().max()) < 0.05
 
 
 def test_fused_noise_is_reproducible_and_thread_independent():
