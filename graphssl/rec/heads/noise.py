@@ -3,12 +3,12 @@
 :func:`uniform_noise` is the torch reference (any device). :func:`add_uniform_noise` gives
 the same distribution and, on CPU, runs one fused numba pass: the uniforms come from a
 counter-based generator (SplitMix64 of ``seed + k * golden gamma``, two 24-bit floats like
-``torch.rand``'s per hash) keyed by the element's position (:mod:`.noise_kernels`), so no
-``[N, d]`` noise tensor is stored and the result does not depend on the thread count. The
-per-call seed is drawn from the torch generator, so a seeded run is reproducible. It replaces six full
-passes over the layer (``rand``, ``normalize``, ``sign``, two products, the sum), which cost as
-much as a third of a sparse propagation on a 2-core CPU; its arithmetic is in the layer's
-dtype (float32 layers: twice the lanes of float64).
+``torch.rand``'s per hash) keyed by the row and the position in it (:mod:`.noise_kernels`),
+so no ``[N, d]`` noise tensor is stored and the result does not depend on the thread count.
+The per-call seed is drawn from the torch generator, so a seeded run is reproducible. It
+replaces six full passes over the layer (``rand``, ``normalize``, ``sign``, two products, the
+sum), which cost as much as a third of a sparse propagation on a 2-core CPU; its arithmetic is
+in the layer's dtype (float32 layers: twice the lanes of float64).
 """
 from __future__ import annotations
 
